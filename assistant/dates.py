@@ -1,0 +1,100 @@
+"""Find calendar dates in report text, keeping how precise each one is.
+
+Reports write dates every way a person might ("November 27th, 2012", "29th November, 2012",
+"16th July 2013", "July 2013"), so this module turns them into `MeetingDate` values that know
+whether the day is known: a report headed "NEC Report – July 2013" must not be cited as 1 July.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+_MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
+_MONTHS.update({name.lower(): i for i, name in enumerate(calendar.month_abbr) if name})
+_MONTHS["sept"] = 9
+_MONTH = r"(?P<month>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
+_DAY = r"(?P<day>[0-3]?\d)(?:st|nd|rd|th)?"
+_YEAR = r"(?P<year>(?:19|20)\d\d)"
+
+_FULL_PATTERNS = [
+    re.compile(rf"\b{_DAY}\s+(?:of\s+)?{_MONTH},?\s+{_YEAR}\b", re.I),  # 27th November, 2012
+    re.compile(rf"\b{_MONTH}\s+{_DAY},?\s+{_YEAR}\b", re.I),  # November 27th, 2012
+    re.compile(r"\b(?P<year>(?:19|20)\d\d)-(?P<month>[01]\d)-(?P<day>[0-3]\d)\b"),  # 2012-11-27
+    re.compile(r"\b(?P<day>[0-3]?\d)/(?P<month>[01]?\d)/(?P<year>(?:19|20)\d\d)\b"),  # 27/11/2012
+]
+_MONTH_PATTERN = re.compile(rf"\b{_MONTH},?\s+{_YEAR}\b", re.I)  # November 2012
+
+
+@dataclass(frozen=True, order=True)
+class MeetingDate:
+    """A meeting's date; `day` is None when only the month is known."""
+
+    year: int
+    month: int
+    day: int | None = None
+
+    @classmethod
+    def parse_iso(cls, value: str) -> MeetingDate:
+        """Read 'YYYY-MM-DD' or 'YYYY-MM'; raises ValueError otherwise."""
+        match = re.fullmatch(r"(\d{4})-(\d{2})(?:-(\d{2}))?", value.strip())
+        if not match:
+            raise ValueError(f"not an ISO date (YYYY-MM-DD or YYYY-MM): {value!r}")
+        year, month, day = int(match[1]), int(match[2]), match[3] and int(match[3])
+        dt.date(year, month, day or 1)  # validates
+        return cls(year, month, day or None)
+
+    def iso(self) -> str:
+        if self.day is None:
+            return f"{self.year:04d}-{self.month:02d}"
+        return f"{self.year:04d}-{self.month:02d}-{self.day:02d}"
+
+    def human(self) -> str:
+        month = calendar.month_name[self.month]
+        return f"{month} {self.year}" if self.day is None else f"{self.day} {month} {self.year}"
+
+    def sort_key(self) -> tuple[int, int, int]:
+        return (self.year, self.month, self.day or 0)
+
+
+@dataclass(frozen=True)
+class DateMention:
+    """A date found in text, with where it sits in that text."""
+
+    date: MeetingDate
+    start: int
+    end: int
+
+
+def _month_number(token: str) -> int:
+    return int(token) if token.isdigit() else _MONTHS[token.lower().rstrip(".")]
+
+
+def find_dates(text: str) -> list[DateMention]:
+    """All dates in `text`, in order; full dates win over the month-only reading of the same words."""
+    found: list[DateMention] = []
+    taken: list[range] = []
+    for pattern in _FULL_PATTERNS:
+        for m in pattern.finditer(text):
+            if any(m.start() in r for r in taken):
+                continue
+            try:
+                dt.date(int(m["year"]), _month_number(m["month"]), int(m["day"]))
+            except ValueError:
+                continue
+            found.append(DateMention(MeetingDate(int(m["year"]), _month_number(m["month"]), int(m["day"])), m.start(), m.end()))
+            taken.append(range(m.start(), m.end()))
+    for m in _MONTH_PATTERN.finditer(text):
+        if any(m.start() in r or m.end() - 1 in r for r in taken):
+            continue
+        found.append(DateMention(MeetingDate(int(m["year"]), _month_number(m["month"])), m.start(), m.end()))
+    return sorted(found, key=lambda d: d.start)
+
+
+def mentioned_periods(text: str) -> tuple[set[tuple[int, int]], set[int]]:
+    """The (year, month) pairs and bare years a question names: 'in July 2013', 'the 2011 away day'."""
+    months = {(m.date.year, m.date.month) for m in find_dates(text)}
+    years = {int(y) for y in re.findall(r"\b((?:19|20)\d\d)\b", text)} - {y for y, _ in months}
+    return months, years

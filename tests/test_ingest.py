@@ -1,0 +1,186 @@
+"""Ingestion of the five reports we start from, and of layouts it has never seen."""
+
+import pytest
+
+from assistant.ingest import IngestError, read_corpus, read_report, load_metadata
+from conftest import CORPUS, MEETINGS
+
+FURNITURE = [
+    "David Brede", "Daniel Speight", "Well I guess the answer is no", "John Ruddy", "Brumanuensis", "robertcp",
+    "Osborne announces major u-turns", "Read more", "Douglas Carswell", "Shaun Wright", "Share this Article",
+    "Share with your friends", "More from LabourList", "DONATE HERE", "SUBSCRIBE TO OUR DAILY EMAIL",
+    "Small monthly donations", "Will Labour’s seven suspended rebel MPs", "Featured News", "PMQs Verdict",
+]
+
+
+@pytest.mark.parametrize(("source", "iso"), MEETINGS.items())
+def test_meeting_date_of_each_report(reports, source, iso):
+    assert reports[source].meeting_date.iso() == iso
+
+
+def test_meeting_date_not_posting_date(reports):
+    # "NEC Report – November 27th, 2012" was posted "29th November, 2012 9:50 am".
+    report = reports["000_91861b23e65b3d24.txt"]
+    assert report.meeting_date.iso() == "2012-11-27"
+    assert any("posting date 29 November 2012" in note for note in report.notes)
+
+
+def test_day_beats_month_only_title(reports):
+    # Titled "NEC Report – July 2013"; the text says the meeting was held on 16th July 2013.
+    assert reports["002_3538ad03228d0549.txt"].meeting_date.iso() == "2013-07-16"
+
+
+def test_undated_report_takes_its_date_from_metadata(reports):
+    report = reports["003_f1e80eed3dac3883.txt"]
+    assert report.meeting_date.iso() == "2014-11-04"
+    assert any("meetings.toml" in note for note in report.notes)
+
+
+EXPECTED_SECTIONS = {
+    "000_91861b23e65b3d24.txt": ["Opening", "Aims & Objectives", "Leader & Deputy Leader Reports", "Other matters",
+                                 "Keeping in touch"],
+    "001_2b9f1682055ed3d0.txt": ["Opening", "Campaign Co-ordinator’s report", "Deputy Leader’s report",
+                                 "General Secretary’s report", "Other issues", "Keeping in touch"],
+    "002_3538ad03228d0549.txt": ["Opening", "Matthew McGregor’s Digital Report", "Leaders Report",
+                                 "NPF Chair’s report", "Other issues", "Keeping in touch"],
+    "003_f1e80eed3dac3883.txt": ["Opening", "Executive Director Reports and Plans", "Leader & Deputy Leader’s report",
+                                 "Association of Labour Councillors (ALC) Report", "EPLP Report",
+                                 "Scottish Independence Referendum", "Other issues", "Keeping in touch"],
+    "004_eee83492649532ac.txt": ["Opening", "Campaign Co-ordinators report", "Boundary Review", "GS Report",
+                                 "Conference", "Refounding labour", "Leaders report", "Deputy Leaders report",
+                                 "NEC Aims and Objectives", "Other issues", "Keeping in touch"],
+}
+
+
+@pytest.mark.parametrize(("source", "headings"), EXPECTED_SECTIONS.items())
+def test_sections_of_each_report(reports, source, headings):
+    assert [s.heading for s in reports[source].sections] == headings
+
+
+@pytest.mark.parametrize("source", MEETINGS)
+def test_no_page_furniture_in_cleaned_text(reports, source):
+    text = reports[source].text
+    assert [f for f in FURNITURE if f in text] == []
+
+
+@pytest.mark.parametrize(
+    ("source", "first", "last"),
+    [
+        ("000_91861b23e65b3d24.txt", "This was the NEC’s ‘away’ day", "please don’t hesitate to get in touch."),
+        ("001_2b9f1682055ed3d0.txt", "This was the first meeting of the NEC in the party’s lovely new offices",
+         "please don’t hesitate to get in touch."),
+        ("002_3538ad03228d0549.txt", "Jonathan Ashworth was welcomed", "a good break over the summer holidays!"),
+        ("003_f1e80eed3dac3883.txt", "This meeting was our annual ‘away-day’", "please don’t hesitate to get in touch."),
+        ("004_eee83492649532ac.txt", "The NEC paid tribute to comrades", "I’ll do my best to get there."),
+    ],
+)
+def test_whole_report_body_is_kept(reports, source, first, last):
+    report = reports[source]
+    body = report.text[report.sections[0].start:]
+    assert body.startswith(first)
+    assert body.endswith(last)
+
+
+def test_bullets_are_paragraphs_of_their_section(reports):
+    report = reports["002_3538ad03228d0549.txt"]
+    digital = report.sections[1]
+    paragraphs = [report.text[p.start:p.end] for p in digital.paragraphs]
+    assert all(p.bullet for p in digital.paragraphs)
+    assert "How can we encourage local parties to share data?" in paragraphs  # "1. How can we…"
+    assert not any(p.startswith(("•", "-", "1.")) for p in paragraphs)
+
+
+def test_paragraph_broken_by_a_stray_blank_line_is_mended(reports):
+    text = reports["004_eee83492649532ac.txt"].text
+    assert "support our 'Jobs and Growth' campaign." in text
+    assert "an e-mail that Banff and Buchan CLP sent me" in text
+
+
+def test_markdown_links_and_bold_are_unwrapped(reports):
+    text = reports["004_eee83492649532ac.txt"].text
+    assert "[here](#)" not in text and "**" not in text
+    assert "Rochford & Southend East CLP, South West Norfolk CLP" in text
+
+
+def test_author_from_byline_without_metadata():
+    report = read_report(CORPUS / "004_eee83492649532ac.txt", metadata={})
+    assert report.author == "Johanna Baxter"
+
+
+def test_report_with_no_findable_date_is_refused_with_file_name(make_corpus):
+    corpus = make_corpus({"undated.txt": "Leader's report\n\nEd spoke about the economy and the NHS at length today.\n"})
+    with pytest.raises(IngestError) as err:
+        read_corpus(corpus)
+    message = str(err.value)
+    assert "undated.txt" in message and "meeting date" in message and "meetings.toml" in message
+
+
+def test_posting_date_alone_is_not_taken_for_the_meeting_date(make_corpus):
+    corpus = make_corpus({"posted.txt": "NEC Report\n\nPosted 3rd March 2015 10:12 am\n\nWe agreed the budget for the year.\n"})
+    with pytest.raises(IngestError, match=r"posted.txt: cannot find the meeting date \(ignored posting date 3 March 2015"):
+        read_corpus(corpus)
+
+
+def test_month_only_date_keeps_its_precision(make_corpus):
+    corpus = make_corpus({"m.txt": "NEC Report – March 2015\n\nWe agreed the budget for the coming year after a long debate.\n"})
+    [report] = read_corpus(corpus)
+    assert report.meeting_date.iso() == "2015-03"
+    assert report.meeting_date.human() == "March 2015"
+
+
+def test_unseen_markdown_layout(make_corpus):
+    corpus = make_corpus({"other.md": """# NEC meeting, 10 March 2015
+
+By Ann Example
+
+Published 12 March 2015 09:00
+
+## Treasurer's report
+
+The Treasurer reported a surplus for the year and the accounts were approved.
+
+## Selections
+
+1) We agreed the timetable for the remaining selections.
+2) We noted the shortlists for the by-elections.
+
+Comments
+
+Joe Bloggs: great report, thanks!
+"""})
+    [report] = read_corpus(corpus)
+    assert report.meeting_date.iso() == "2015-03-10"
+    assert report.author == "Ann Example"
+    assert [s.heading for s in report.sections] == ["Treasurer's report", "Selections"]
+    assert "We agreed the timetable for the remaining selections." in report.text
+    assert "Joe Bloggs" not in report.text
+
+
+def test_metadata_date_overrides_and_is_noted(make_corpus):
+    corpus = make_corpus({
+        "r.txt": "NEC Report – 5th May 2015\n\nWe agreed the budget for the coming year after a long debate.\n",
+        "meetings.toml": '["r.txt"]\nmeeting_date = "2015-05-06"\n',
+    })
+    [report] = read_corpus(corpus)
+    assert report.meeting_date.iso() == "2015-05-06"
+    assert any("the text says 5 May 2015" in n for n in report.notes)
+
+
+def test_bad_metadata_date_names_the_file(make_corpus):
+    corpus = make_corpus({
+        "r.txt": "We agreed the budget for the coming year after a long debate.\n",
+        "meetings.toml": '["r.txt"]\nmeeting_date = "last May"\n',
+    })
+    with pytest.raises(IngestError, match=r"r.txt: bad meeting_date in meetings.toml"):
+        read_corpus(corpus)
+
+
+def test_non_utf8_report_names_file_and_line(make_corpus):
+    corpus = make_corpus({"latin1.txt": "NEC Report - 5th May 2015\n\nWe agreed the caf\xe9 budget.\n".encode("latin-1")})
+    with pytest.raises(IngestError, match=r"latin1.txt:3: not UTF-8"):
+        read_corpus(corpus)
+
+
+def test_metadata_file_is_valid():
+    metadata = load_metadata(CORPUS)
+    assert metadata["003_f1e80eed3dac3883.txt"]["meeting_date"] == "2014-11-04"

@@ -1,0 +1,49 @@
+"""Questions a member might ask about each meeting find that meeting's passage."""
+
+import pytest
+
+from conftest import MEETINGS
+
+QUESTIONS = [
+    ("What was decided about how long the 2013 conference would last?", "2012-11-27", "Sunday until 3pm on the Wednesday"),
+    ("How many council seats did we gain in the May 2012 local elections?", "2012-05-29", "823 council seat gains"),
+    ("How much will supporters pay to vote in the London mayoral primary?", "2014-11-04", "(£3)"),
+    ("How many Refounding Labour Fund bids got approved?", "2013-07-16", "We approved 27 bids"),
+    ("Who sat on the taskforce reviewing the boundary proposals?", "2011-11-01", "Michael Cashman, Ann Black"),
+    ("Who was re-elected as Party Treasurer?", "2012-05-29", "Dianna Holland"),
+    ("What did the Blue State Digital review find?", "2013-07-16", "under-developed strategy"),
+]
+
+
+@pytest.mark.parametrize(("question", "date", "evidence"), QUESTIONS)
+def test_question_finds_the_right_meeting_passage(retriever, question, date, evidence):
+    hits = retriever.search(question, k=3)
+    assert any(h.chunk.meeting_date == date and evidence in h.chunk.text for h in hits), [
+        (h.chunk.meeting_date, h.chunk.text[:60]) for h in hits]
+
+
+def test_every_meeting_is_reachable(retriever):
+    found = {h.chunk.source for q, _, _ in QUESTIONS for h in retriever.search(q, k=1)}
+    assert found == set(MEETINGS)
+
+
+@pytest.mark.parametrize("question", [
+    "What did George Osborne u-turn on?",
+    "Why was there a two person Rotherham shortlist?",
+    "How much does LabourList ask readers to donate each month?",
+])
+def test_page_furniture_never_comes_back(retriever, question):
+    for hit in retriever.search(question, k=10):
+        for furniture in ("Osborne announces", "Daniel Speight", "Rotherham shortlist", "£10 a month", "Read more"):
+            assert furniture not in hit.chunk.text
+
+
+def test_a_date_in_the_question_favours_that_meeting(retriever):
+    hits = retriever.search("What did Ed Miliband talk about in November 2014?", k=3)
+    assert hits[0].chunk.meeting_date == "2014-11-04"
+
+
+def test_search_json_items_have_the_stable_fields(retriever):
+    item = retriever.search("primaries", k=1)[0].to_dict()
+    assert {"rank", "score", "meeting_date", "title", "section", "text", "source", "chunk_id"} <= item.keys()
+    assert item["rank"] == 1
