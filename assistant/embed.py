@@ -7,6 +7,7 @@ model hub: HF_HUB_OFFLINE is set before sentence-transformers is imported to mak
 from __future__ import annotations
 
 import os
+import threading
 from functools import cached_property
 
 import numpy as np
@@ -18,6 +19,11 @@ class Embedder:
     """Encodes text to unit vectors, so inner product is cosine similarity."""
 
     name = MODEL_NAME
+
+    def __init__(self) -> None:
+        # One encode at a time: torch already spreads one over every core, and concurrent calls
+        # from the web app's worker threads only fight over them.
+        self._lock = threading.Lock()
 
     @cached_property
     def model(self):
@@ -42,7 +48,10 @@ class Embedder:
         return len(self.model.tokenizer(text, add_special_tokens=True)["input_ids"]) <= self.max_tokens
 
     def encode(self, texts: list[str], batch_size: int = 32, progress: bool = False) -> np.ndarray:
-        vectors = self.model.encode(
-            texts, batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=progress
-        )
+        model = self.model
+        with self._lock:
+            vectors = model.encode(
+                texts, batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True,
+                show_progress_bar=progress,
+            )
         return np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1)

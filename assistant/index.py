@@ -22,13 +22,13 @@ import faiss
 import numpy as np
 
 from . import chunking, dates, furniture, ingest
-from .chunking import Chunk, Chunker
+from .chunking import Chunk, Chunker, quote_spans
 from .embed import Embedder
 from .ingest import METADATA_FILE, Report, Section, Paragraph, read_corpus, report_files
 
-FORMAT = 1
+FORMAT = 2
 CURRENT = "current"
-_FILES = ("manifest.json", "vectors.faiss", "chunks.jsonl", "reports.json")
+_FILES = ("manifest.json", "vectors.faiss", "chunks.jsonl", "reports.json", "quotes.npy")
 
 
 class IndexUnavailable(Exception):
@@ -85,10 +85,22 @@ class Index:
     vectors: faiss.Index
     chunks: list[Chunk]
     reports: dict[str, Report]
+    quote_vectors: np.ndarray  # one row per quotable sentence, chunk by chunk, in order
 
-    def search(self, query_vectors: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    def __post_init__(self) -> None:
+        self.quote_spans = [quote_spans(c) for c in self.chunks]
+        self._quote_start = np.cumsum([0] + [len(s) for s in self.quote_spans])
+        if self._quote_start[-1] != len(self.quote_vectors):
+            raise IndexUnavailable(f"{len(self.quote_vectors)} sentence vectors for {self._quote_start[-1]} sentences")
+
+    def quote_rows(self, position: int) -> np.ndarray:
+        """Rows of `quote_vectors` for the sentences of chunk `position`, in `quote_spans` order."""
+        return np.arange(self._quote_start[position], self._quote_start[position + 1])
+
+    def search(self, query_vectors: np.ndarray, k: int, params: faiss.SearchParameters | None = None
+               ) -> tuple[np.ndarray, np.ndarray]:
         k = min(k, len(self.chunks))
-        return self.vectors.search(np.ascontiguousarray(query_vectors, dtype=np.float32), k)
+        return self.vectors.search(np.ascontiguousarray(query_vectors, dtype=np.float32), k, params=params)
 
 
 def _report_to_dict(report: Report) -> dict:
@@ -119,12 +131,16 @@ def build(corpus_dir: Path, index_dir: Path, embedder: Embedder, chunker: Chunke
         for note in report.notes:
             log(f"{report.source}: {note}")
     chunks = [c for r in reports for c in chunker.chunk(r)]
+    reports_by = {r.source: r for r in reports}
     if not chunks:
         raise IndexUnavailable(f"{corpus_dir}: no reports to index")
     log(f"embedding {len(chunks)} chunks from {len(reports)} reports")
     vectors = embedder.encode([c.embedding_text() for c in chunks], progress=progress)
     flat = faiss.IndexFlatIP(vectors.shape[1])
     flat.add(vectors)
+    sentences = [reports_by[c.source].text[a:b] for c in chunks for a, b in quote_spans(c)]
+    log(f"embedding {len(sentences)} quotable sentences")
+    quote_vectors = embedder.encode(sentences, progress=progress)
     manifest = {
         **expected,
         "dimensions": int(vectors.shape[1]),
@@ -134,7 +150,7 @@ def build(corpus_dir: Path, index_dir: Path, embedder: Embedder, chunker: Chunke
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "build_seconds": round(time.perf_counter() - started, 2),
     }
-    index = Index(manifest, flat, chunks, {r.source: r for r in reports})
+    index = Index(manifest, flat, chunks, reports_by, quote_vectors)
     save(index, index_dir)
     return index
 
@@ -145,6 +161,7 @@ def save(index: Index, index_dir: Path) -> None:
     build_dir = index_dir / f"build-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
     build_dir.mkdir()
     faiss.write_index(index.vectors, str(build_dir / "vectors.faiss"))
+    np.save(build_dir / "quotes.npy", index.quote_vectors)
     with open(build_dir / "chunks.jsonl", "w", encoding="utf-8") as fh:
         for chunk in index.chunks:
             fh.write(json.dumps(chunk.to_dict(), ensure_ascii=False) + "\n")
@@ -174,11 +191,15 @@ def load(index_dir: Path) -> Index:
         with open(current / "chunks.jsonl", encoding="utf-8") as fh:
             chunks = [Chunk(**json.loads(line)) for line in fh]
         reports = [_report_from_dict(d) for d in json.loads((current / "reports.json").read_text(encoding="utf-8"))]
+        quote_vectors = np.load(current / "quotes.npy")
     except (OSError, ValueError, TypeError, KeyError, RuntimeError) as exc:
         raise IndexUnavailable(f"index in {index_dir} is unreadable: {exc}") from exc
     if vectors.ntotal != len(chunks):
         raise IndexUnavailable(f"index in {index_dir} is inconsistent: {vectors.ntotal} vectors for {len(chunks)} chunks")
-    return Index(manifest, vectors, chunks, {r.source: r for r in reports})
+    try:
+        return Index(manifest, vectors, chunks, {r.source: r for r in reports}, quote_vectors)
+    except IndexUnavailable as exc:
+        raise IndexUnavailable(f"index in {index_dir} is inconsistent: {exc}") from exc
 
 
 def open_index(corpus_dir: Path, index_dir: Path, embedder: Embedder, chunker: Chunker | None = None,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import faiss
 import numpy as np
 
 from .chunking import Chunk
@@ -27,6 +28,7 @@ class Hit:
     score: float  # fused score, 0..1.2: use it to order, not as a probability
     similarity: float  # cosine of question and passage, -1..1
     chunk: Chunk
+    position: int  # the chunk's row in the index
 
     def to_dict(self) -> dict:
         """The `search --json` item; its keys are a stable interface."""
@@ -36,6 +38,26 @@ class Hit:
             "meeting_date": c.meeting_date, "title": c.title, "section": c.section, "text": c.text,
             "source": c.source, "chunk_id": c.chunk_id, "start": c.start, "end": c.end,
         }
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Which meetings to search: a date range (inclusive, ISO prefixes allowed) and/or one meeting."""
+
+    date_from: str | None = None
+    date_to: str | None = None
+    meeting: str | None = None  # a meeting date, as in Chunk.meeting_date
+
+    def __bool__(self) -> bool:
+        return any((self.date_from, self.date_to, self.meeting))
+
+    def allows(self, chunk: Chunk) -> bool:
+        date = chunk.meeting_date
+        if self.meeting and date != self.meeting:
+            return False
+        if self.date_from and date[:len(self.date_from)] < self.date_from:
+            return False
+        return not (self.date_to and date[:len(self.date_to)] > self.date_to)
 
 
 def _minmax(values: np.ndarray) -> np.ndarray:
@@ -65,13 +87,23 @@ class Retriever:
         self.index, self.embedder = index, embedder
         self.bm25 = BM25Index(index.chunks)
 
-    def search(self, question: str, k: int = 5) -> list[Hit]:
+    def search(self, question: str, k: int = 5, filters: Filters = Filters(),
+               query_vector: np.ndarray | None = None) -> list[Hit]:
+        """The k best passages; pass `query_vector` when the question is already encoded."""
         if not question.strip():
             return []
         chunks = self.index.chunks
-        sims, ids = self.index.search(self.embedder.encode([question]), DEPTH)
+        allowed = np.array([i for i, c in enumerate(chunks) if filters.allows(c)], dtype=np.int64)
+        if not len(allowed):
+            return []
+        params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(allowed)) if filters else None
+        if query_vector is None:
+            query_vector = self.embedder.encode([question])
+        sims, ids = self.index.search(query_vector, DEPTH, params)
         dense = {int(i): float(s) for s, i in zip(sims[0], ids[0]) if i >= 0}
         lexical = self.bm25.scores(question)
+        if filters:
+            lexical[np.setdiff1d(np.arange(len(chunks)), allowed)] = 0
         top_lexical = np.argsort(-lexical)[:DEPTH]
         candidates = np.array(sorted(set(dense) | {int(i) for i in top_lexical if lexical[i] > 0}))
         floor = min(dense.values())
@@ -80,6 +112,6 @@ class Retriever:
                  + date_boost(question, [chunks[i] for i in candidates]))
         order = np.argsort(-fused, kind="stable")[:k]
         return [
-            Hit(rank, float(fused[j]), float(dense_scores[j]), chunks[candidates[j]])
+            Hit(rank, float(fused[j]), float(dense_scores[j]), chunks[candidates[j]], int(candidates[j]))
             for rank, j in enumerate(order, start=1)
         ]

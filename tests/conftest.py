@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import socket
 from pathlib import Path
 
 import pytest
 
+from assistant.app import build_app, launch
 from assistant.embed import Embedder
 from assistant.index import Index, build
 from assistant.ingest import Report, read_corpus
 from assistant.retrieve import Retriever
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
@@ -67,3 +73,18 @@ def make_corpus(tmp_path: Path):
         return corpus
 
     return make
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def server(retriever):
+    """The real app, served on a free local port for the whole test run."""
+    demo = build_app(retriever)
+    _, url, _ = launch(demo, "127.0.0.1", free_port(), auth=None, block=False)
+    yield url
+    demo.close()

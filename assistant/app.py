@@ -1,0 +1,209 @@
+"""The web chat: a Gradio app that answers with quotes, citations and their context.
+
+Everything shown that comes from a report or a question is HTML-escaped here, and the chat
+component sanitises what it renders as well, so no text can put markup or script on the page.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+from collections.abc import Iterator
+
+import gradio as gr
+
+from .answer import Answer, Citation, answer
+from .conversation import contextualize
+from .dates import MeetingDate
+from .ingest import Report
+from .retrieve import Filters, Retriever
+
+TITLE = "NEC Assistant"
+DISCLAIMER = ("These reports are personal accounts of NEC meetings written by NEC members for party members. "
+              "They are not the official minutes.")
+EXAMPLES = [
+    "What did the NEC decide about primaries?",
+    "When was the conference timetable agreed?",
+    "How many council seats did we gain in the 2012 local elections?",
+    "What was said about Scotland at the 2014 away day?",
+]
+ALL_MEETINGS = "All meetings"
+NOTHING_FOUND = ("I couldn't find anything about that in the NEC reports{scope}. "
+                 "Try other words, or widen the meeting filter.")
+CSS = """
+.citation { margin: 0.6em 0 0.9em; }
+.citation blockquote { margin: 0 0 0.25em; padding-left: 0.8em; border-left: 3px solid #c8102e; }
+.citation .cite { font-size: 0.9em; color: #555; }
+.citation details { margin-top: 0.2em; }
+.citation summary { cursor: pointer; font-size: 0.85em; color: #c8102e; }
+.citation .context { font-size: 0.9em; max-height: 22em; overflow-y: auto; background: #f7f7f7; padding: 0.5em 0.8em; }
+.citation mark { background: #ffe08a; }
+#disclaimer { font-size: 0.9em; color: #444; }
+"""
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~])")  # '<', '>' and '&' are left to html.escape
+
+
+def as_text(text: str) -> str:
+    """Show `text` exactly as typed: no markdown, no HTML."""
+    return html.escape(_MARKDOWN_SPECIAL.sub(r"\\\1", text))
+
+
+def from_text(shown: str) -> str:
+    """The question as typed, back from what `as_text` made of it."""
+    return re.sub(r"\\(.)", r"\1", html.unescape(shown))
+
+
+def _content_text(content) -> str:
+    """A chat message's text, whether Gradio hands it over as a string or as a list of parts."""
+    if isinstance(content, str):
+        return content
+    parts = content if isinstance(content, list) else [content]
+    return " ".join(p.get("text", "") if isinstance(p, dict) else str(p) for p in parts)
+
+
+def previous_query(history: list) -> str | None:
+    """What the last turn searched for, rebuilt from the questions in the chat history."""
+    query = None
+    for message in history:
+        if message.get("role") == "user":
+            query = contextualize(from_text(_content_text(message["content"])), query)
+    return query
+
+
+def _context_html(report: Report, citation: Citation) -> str:
+    """The section the quote stands in, paragraph by paragraph, the quoted words marked."""
+    section = next(s for s in report.sections if s.start <= citation.start < s.end)
+    text = report.text
+    marked = (html.escape(text[section.start:citation.start]) + "<mark>" + html.escape(citation.quote) + "</mark>"
+              + html.escape(text[citation.end:section.end]))
+    return "<p>" + marked.replace("\n\n", "</p><p>") + "</p>"
+
+
+def format_answer(result: Answer, reports: dict[str, Report], scope: str = "") -> str:
+    """The chat message for an answer: quotes oldest meeting first, each openable in its context."""
+    if result.abstained:
+        return html.escape(NOTHING_FOUND.format(scope=scope))
+    meetings = sorted({(c.meeting_date, c.meeting_label) for c in result.citations})
+    where = (f"the report of the meeting of {meetings[0][1]}" if len(meetings) == 1
+             else f"{len(meetings)} meetings, oldest first")
+    blocks = [f'<p class="lead">From {html.escape(where)}:</p>']
+    for c in result.citations:
+        report = reports[c.source]
+        blocks.append(
+            '<div class="citation">'
+            f"<blockquote>“{html.escape(c.quote)}”</blockquote>"
+            f'<div class="cite">{html.escape(c.label())}</div>'
+            f"<details><summary>Show in context ({html.escape(report.title)})</summary>"
+            f'<div class="context">{_context_html(report, c)}</div></details>'
+            "</div>"
+        )
+    # One line with no blank lines: a blank line would end the HTML block for the markdown renderer.
+    return "".join(blocks)
+
+
+def meetings_list(reports: dict[str, Report]) -> str:
+    """One line per meeting, oldest first: date, report title, author."""
+    lines = []
+    for r in sorted(reports.values(), key=lambda r: r.meeting_date.sort_key()):
+        by = f" · {as_text(r.author)}" if r.author else ""
+        lines.append(f"- **{r.meeting_date.human()}** · {as_text(r.title)}{by}")
+    return "\n".join(lines)
+
+
+def _meeting_choices(reports: dict[str, Report]) -> list[tuple[str, str]]:
+    ordered = sorted(reports.values(), key=lambda r: r.meeting_date.sort_key())
+    return [(ALL_MEETINGS, "")] + [(r.meeting_date.human(), r.meeting_date.iso()) for r in ordered]
+
+
+def parse_filters(meeting: str | None, date_from: str | None, date_to: str | None) -> Filters:
+    """Filters from the form; a date that is not YYYY, YYYY-MM or YYYY-MM-DD raises gr.Error."""
+    def check(value: str | None, label: str) -> str | None:
+        value = (value or "").strip()
+        if not value:
+            return None
+        if re.fullmatch(r"\d{4}", value):
+            return value
+        try:
+            return MeetingDate.parse_iso(value).iso()
+        except ValueError:
+            raise gr.Error(f"{label} must be a year, YYYY-MM or YYYY-MM-DD, not {value!r}") from None
+    return Filters(check(date_from, "From"), check(date_to, "To"), (meeting or "").strip() or None)
+
+
+def build_app(retriever: Retriever) -> gr.Blocks:
+    reports = retriever.index.reports
+    answer(EXAMPLES[0], retriever)  # warm up: the first pass through torch is seconds slower than the rest
+
+    def respond(question: str, history: list, meeting: str, date_from: str, date_to: str
+                ) -> Iterator[tuple[list, str]]:
+        """Chat turn: the question joins the history at once, the answer follows when found."""
+        question = (question or "").strip()
+        if not question:
+            yield history, ""
+            return
+        filters = parse_filters(meeting, date_from, date_to)
+        query = contextualize(question, previous_query(history))
+        history = history + [{"role": "user", "content": as_text(question)},
+                             {"role": "assistant", "content": "Searching the reports…"}]
+        yield history, ""
+        result = answer(query, retriever, filters=filters)
+        scope = " for the meetings you picked" if filters else ""
+        history[-1] = {"role": "assistant", "content": format_answer(result, reports, scope)}
+        yield history, ""
+
+    def answer_api(question: str, meeting: str = "", date_from: str = "", date_to: str = "") -> dict:
+        """Answer one question: the same JSON object as `nec-assistant ask --json`."""
+        return answer(question, retriever, filters=parse_filters(meeting, date_from, date_to)).to_dict()
+
+    with gr.Blocks(title=TITLE) as demo:
+        gr.Markdown(f"# {TITLE}\nAsk about the meetings of Labour's National Executive Committee. "
+                    "Answers quote the reports word for word, with the meeting date and section.")
+        gr.Markdown(f"**Please note:** {DISCLAIMER}", elem_id="disclaimer")
+        with gr.Row():
+            with gr.Column(scale=3):
+                chatbot = gr.Chatbot(label="Conversation", height=560, latex_delimiters=[], sanitize_html=True,
+                                     elem_id="chat", placeholder="Ask a question about the NEC meetings below.")
+                with gr.Row():
+                    box = gr.Textbox(placeholder="e.g. When was the conference timetable agreed?", show_label=False,
+                                     scale=5, elem_id="question", autofocus=True, submit_btn=False)
+                    send = gr.Button("Ask", variant="primary", scale=1, elem_id="ask")
+                gr.Examples(EXAMPLES, inputs=box, label="Example questions")
+                clear = gr.Button("New conversation", size="sm")
+            with gr.Column(scale=1):
+                with gr.Accordion("Filter by meeting", open=True):
+                    meeting = gr.Dropdown(_meeting_choices(reports), value="", label="Meeting", elem_id="meeting")
+                    date_from = gr.Textbox(label="From", placeholder="YYYY, YYYY-MM or YYYY-MM-DD")
+                    date_to = gr.Textbox(label="To", placeholder="YYYY, YYYY-MM or YYYY-MM-DD")
+                with gr.Accordion("Meetings in the reports", open=True):
+                    gr.Markdown(meetings_list(reports), elem_id="meetings")
+
+        inputs = [box, chatbot, meeting, date_from, date_to]
+        outputs = [chatbot, box]
+        box.submit(respond, inputs, outputs, api_name="chat")
+        send.click(respond, inputs, outputs, api_visibility="private")
+        clear.click(lambda: ([], ""), None, outputs, api_visibility="private")
+        gr.api(answer_api, api_name="answer")
+    return demo
+
+
+def parse_auth(value: str | None) -> list[tuple[str, str]] | None:
+    """'user:pass[,user2:pass2]' → credentials; None or '' → no login."""
+    if not value:
+        return None
+    pairs = [item.split(":", 1) for item in value.split(",") if item.strip()]
+    if any(len(p) != 2 or not p[0] or not p[1] for p in pairs):
+        raise ValueError("auth must be USER:PASSWORD[,USER:PASSWORD…]")
+    return [(u, p) for u, p in pairs]
+
+
+def launch(demo: gr.Blocks, host: str | None, port: int | None, auth: str | None, block: bool = True,
+           concurrency: int = 8):
+    """Serve the app; `concurrency` questions are answered at once (Gradio's default is one)."""
+    demo.queue(default_concurrency_limit=concurrency)
+    return demo.launch(
+        server_name=host, server_port=port, auth=parse_auth(auth or os.environ.get("NEC_ASSISTANT_AUTH")),
+        auth_message="NEC Assistant: sign in", prevent_thread_lock=not block, show_error=True, css=CSS,
+        footer_links=["api"], quiet=not block,
+    )

@@ -1,0 +1,76 @@
+"""The chat in a real headless Chromium: ask, see the quote and its date, open it in context.
+
+Needs Debian's chromium (/usr/bin/chromium); .ci/run installs it and sets NEC_REQUIRE_BROWSER=1
+so that CI fails rather than skips when it is missing. A screenshot lands in test-artifacts/.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+
+from conftest import ROOT
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARTIFACTS = ROOT / "test-artifacts"
+
+if not os.path.exists(CHROMIUM):
+    if os.environ.get("NEC_REQUIRE_BROWSER"):
+        raise RuntimeError(f"browser tests need Chromium at {CHROMIUM}: apt-get install chromium")
+    pytest.skip("Chromium not installed (apt-get install chromium)", allow_module_level=True)
+
+from playwright.sync_api import sync_playwright  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def page(server):
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync"])
+        page = browser.new_page(viewport={"width": 1300, "height": 1000})
+        page.dialogs = []
+        page.on("dialog", lambda d: (page.dialogs.append(d.message), d.dismiss()))
+        page.goto(server)
+        page.wait_for_selector("#question textarea", timeout=60_000)
+        yield page
+        browser.close()
+
+
+def ask(page, question: str) -> None:
+    before = page.locator("#chat .message").count()
+    page.fill("#question textarea", question)
+    page.click("#ask")
+    page.wait_for_function(
+        "n => { const m = document.querySelectorAll('#chat .message');"
+        " return m.length >= n + 2 && !m[m.length - 1].innerText.includes('Searching the reports'); }",
+        arg=before, timeout=60_000)
+
+
+def test_first_load_shows_examples_meetings_and_disclaimer(page):
+    text = page.inner_text("body")
+    assert "What did the NEC decide about primaries?" in text
+    assert "not the official minutes" in text
+    assert "16 July 2013" in page.inner_text("#meetings") and "4 November 2014" in page.inner_text("#meetings")
+
+
+def test_question_shows_quote_with_its_meeting_date(page):
+    ask(page, "How many Refounding Labour Fund bids were approved?")
+    chat = page.inner_text("#chat")
+    assert "We approved 27 bids" in chat
+    assert "NEC meeting, 16 July 2013" in chat
+    page.locator(".citation summary").first.click()
+    mark = page.locator(".citation details[open] mark").first
+    assert mark.is_visible() and mark.inner_text() in chat
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "chat.png"), full_page=True)
+
+
+@pytest.mark.parametrize("payload", ["<script>alert(1)</script>", "<img src=x onerror=alert(1)>"])
+def test_markup_in_a_question_is_shown_as_text_never_run(page, payload):
+    ask(page, f"primaries {payload}")
+    assert payload in page.inner_text("#chat")
+    assert page.dialogs == []
+    assert page.locator("#chat img[src='x']").count() == 0
