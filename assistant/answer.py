@@ -2,18 +2,24 @@
 
 Nothing is generated: every quote is a span of a cleaned report, so it can be checked word for
 word. The best passages are split into sentences, each sentence is scored against the question,
-and the best few are quoted, oldest meeting first.
+and the best few are quoted, oldest meeting first. When the reports plainly cannot answer, the
+answer says so instead of quoting something unrelated.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+import re
+from dataclasses import dataclass
 
 import numpy as np
 
-from .retrieve import Filters, Hit, Retriever
+from .dates import mentioned_periods
+from .index import Index
+from .retrieve import Filters, Retriever
 
-ABSTAIN_BELOW = 0.30  # best passage cosine under this: nothing relevant was found
+# Abstention, set on eval/qa.jsonl to lose no answerable question (precision first):
+ABSTAIN_BELOW = 0.30  # best sentence cosine under this: nothing relevant was found
+UNKNOWN_NAME_BELOW = 0.50  # ...or under this when the question names someone the reports never mention
 PASSAGES = 5
 MAX_QUOTES = 4
 QUOTE_WITHIN = 0.75  # quote sentences scoring at least this share of the best one
@@ -52,17 +58,56 @@ class Answer:
                 "citations": [c.to_dict() for c in self.citations]}
 
 
+def unknown_names(question: str, index: Index) -> list[str]:
+    """Capitalised words after the first that no report, title or author contains: 'Osborne', 'Corbyn'."""
+    words = re.findall(r"[A-Za-z][\w’'-]*", question)[1:]
+    names = []
+    for word in words:
+        stem = re.sub(r"(?:’s|'s|’|')$", "", word).split("-")[0].lower()
+        if word[0].isupper() and stem not in index.vocabulary:
+            names.append(re.sub(r"(?:’s|'s|’|')$", "", word))
+    return names
+
+
+def _period_outside_corpus(question: str, index: Index) -> str | None:
+    """For a question about meetings in a period when none took place here, that period's words."""
+    if not re.search(r"\bmeetings?\b|\baway[ -]?days?\b", question, re.I):
+        return None
+    months, years = mentioned_periods(question)
+    if not months and not years:
+        return None
+    dates = [r.meeting_date for r in index.reports.values()]
+    if any((d.year, d.month) in months or d.year in years for d in dates):
+        return None
+    return ", ".join(sorted({str(y) for y in years} | {f"{m:02d}/{y}" for y, m in months}))
+
+
+def _why_unanswerable(question: str, index: Index, best_sentence: float) -> str | None:
+    period = _period_outside_corpus(question, index)
+    if period:
+        dates = sorted(r.meeting_date for r in index.reports.values())
+        return (f"The reports I have cover NEC meetings from {dates[0].human()} to {dates[-1].human()}; "
+                f"none took place in {period}.")
+    names = unknown_names(question, index)
+    if names and best_sentence < UNKNOWN_NAME_BELOW:
+        return f"The NEC reports don't mention {' '.join(names)}."
+    return NOTHING_FOUND if best_sentence < ABSTAIN_BELOW else None
+
+
 def answer(question: str, retriever: Retriever, filters: Filters = Filters(), passages: int = PASSAGES,
            max_quotes: int = MAX_QUOTES) -> Answer:
     query = retriever.embedder.encode([question])
     hits = retriever.search(question, k=passages, filters=filters, query_vector=query)
-    if not hits or max(h.similarity for h in hits) < ABSTAIN_BELOW:
+    if not hits:
         return Answer(question, NOTHING_FOUND, True, [])
     index = retriever.index
     candidates = [(hit, s, e) for hit in hits for s, e in index.quote_spans[hit.position]]
     texts = [index.reports[h.chunk.source].text[s:e] for h, s, e in candidates]
     rows = np.concatenate([index.quote_rows(hit.position) for hit in hits])
     sims = query @ index.quote_vectors[rows].T
+    refusal = _why_unanswerable(question, index, float(sims.max(initial=-1.0)))
+    if refusal:
+        return Answer(question, refusal, True, [])
     # A sentence counts for what it says and for the passage it stands in (whose score has BM25 in it).
     # Measured on eval/qa.jsonl: quotes hold the gold evidence for 0.914 of questions, 0.905 with cosine alone.
     top = hits[0].score or 1.0

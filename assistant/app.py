@@ -15,7 +15,6 @@ import gradio as gr
 
 from .answer import Answer, Citation, answer
 from .conversation import contextualize
-from .dates import MeetingDate
 from .ingest import Report
 from .retrieve import Filters, Retriever
 
@@ -118,18 +117,10 @@ def _meeting_choices(reports: dict[str, Report]) -> list[tuple[str, str]]:
 
 
 def parse_filters(meeting: str | None, date_from: str | None, date_to: str | None) -> Filters:
-    """Filters from the form; a date that is not YYYY, YYYY-MM or YYYY-MM-DD raises gr.Error."""
-    def check(value: str | None, label: str) -> str | None:
-        value = (value or "").strip()
-        if not value:
-            return None
-        if re.fullmatch(r"\d{4}", value):
-            return value
-        try:
-            return MeetingDate.parse_iso(value).iso()
-        except ValueError:
-            raise gr.Error(f"{label} must be a year, YYYY-MM or YYYY-MM-DD, not {value!r}") from None
-    return Filters(check(date_from, "From"), check(date_to, "To"), (meeting or "").strip() or None)
+    try:
+        return Filters.parse(meeting, date_from, date_to)
+    except ValueError as exc:
+        raise gr.Error(str(exc)) from None
 
 
 def build_app(retriever: Retriever) -> gr.Blocks:

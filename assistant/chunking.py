@@ -156,3 +156,23 @@ class Chunker:
 
         units = [u for p in section.paragraphs for u in _units(text, p.start, p.end, fits)]
         yield from _pack(units, fits)
+
+
+def fixed_size_chunks(report: Report, size: int = 1000, overlap: int = 200) -> list[Chunk]:
+    """The tutorial baseline the eval compares against: ~`size`-character windows overlapping by
+    `overlap`, cut at spaces, blind to sections and paragraphs."""
+    text, pos, end = report.text, report.sections[0].start, len(report.text)
+    stem = report.source.rsplit(".", 1)[0]
+    chunks: list[Chunk] = []
+    while pos < end:
+        stop = min(end, pos + size)
+        if stop < end:
+            space = text.rfind(" ", pos + size // 2, stop)
+            stop = space if space > pos else stop
+        chunks.append(Chunk(f"{stem}@{pos}", report.source, report.title, report.meeting_date.iso(),
+                            report.meeting_date.human(), "", pos, stop, text[pos:stop]))
+        if stop >= end:
+            break
+        space = text.find(" ", stop - overlap, stop)
+        pos = space + 1 if space != -1 else stop - overlap
+    return chunks

@@ -9,6 +9,7 @@ import textwrap
 import time
 from pathlib import Path
 
+from .evaluate import QAFormatError
 from .ingest import IngestError
 from .index import IndexUnavailable
 
@@ -16,6 +17,21 @@ from .index import IndexUnavailable
 def _paths(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--corpus", type=Path, default=Path("corpus"), help="folder of report files (default: corpus/)")
     parser.add_argument("--index", type=Path, default=Path("index"), help="index folder (default: index/)")
+
+
+def _filters(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--from", dest="date_from", metavar="DATE", help="only meetings on or after DATE (YYYY[-MM[-DD]])")
+    parser.add_argument("--to", dest="date_to", metavar="DATE", help="only meetings on or before DATE")
+    parser.add_argument("--meeting", metavar="DATE", help="only the meeting of DATE (YYYY-MM-DD)")
+
+
+def _parse_filters(args: argparse.Namespace):
+    from .retrieve import Filters
+
+    try:
+        return Filters.parse(args.meeting, args.date_from, args.date_to)
+    except ValueError as exc:
+        raise SystemExit(f"nec-assistant: {exc}") from None
 
 
 def _retriever(args: argparse.Namespace):
@@ -41,7 +57,8 @@ def cmd_index(args: argparse.Namespace) -> None:
 
 
 def cmd_search(args: argparse.Namespace) -> None:
-    hits = _retriever(args).search(args.question, k=args.k)
+    filters = _parse_filters(args)
+    hits = _retriever(args).search(args.question, k=args.k, filters=filters)
     if args.json:
         print(json.dumps([h.to_dict() for h in hits], ensure_ascii=False, indent=2))
         return
@@ -54,7 +71,8 @@ def cmd_search(args: argparse.Namespace) -> None:
 def cmd_ask(args: argparse.Namespace) -> None:
     from .answer import answer
 
-    result = answer(args.question, _retriever(args))
+    filters = _parse_filters(args)
+    result = answer(args.question, _retriever(args), filters=filters)
     if args.json:
         print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
     else:
@@ -65,6 +83,29 @@ def cmd_serve(args: argparse.Namespace) -> None:
     from .app import build_app, launch
 
     launch(build_app(_retriever(args)), args.host, args.port, args.auth)
+
+
+def cmd_eval(args: argparse.Namespace) -> None:
+    from tqdm import tqdm
+
+    from .evaluate import evaluate, format_failures, format_table, load_qa, systems, write_report
+
+    items = load_qa(args.qa)
+    retriever = _retriever(args)
+    results = []
+    for name, description, system, ask in systems(retriever.index, retriever.embedder, args.compare):
+        with tqdm(total=len(items), desc=name, file=sys.stderr, leave=False, disable=not sys.stderr.isatty()) as bar:
+            results.append(evaluate(name, description, system, items, ask=ask, progress=lambda _: bar.update()))
+    answerable = sum(i.answerable for i in items)
+    if args.json:
+        print(json.dumps({r.name: r.metrics for r in results}, indent=2))
+    else:
+        print(f"{len(items)} questions ({answerable} answerable, {len(items) - answerable} not) from {args.qa}\n")
+        print(format_table(results) + "\n")
+        print(format_failures(results[-1]))
+    if args.out:
+        for path in write_report(results, args.out, args.qa):
+            print(f"wrote {path}", file=sys.stderr)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -79,14 +120,24 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("question")
     p.add_argument("--k", type=int, default=5, help="how many passages (default 5)")
     p.add_argument("--json", action="store_true", help="print a JSON list, best first")
+    _filters(p)
     _paths(p)
     p.set_defaults(run=cmd_search)
 
     p = sub.add_parser("ask", help="answer a question with quotes and their meeting dates")
     p.add_argument("question")
     p.add_argument("--json", action="store_true", help="print a JSON object")
+    _filters(p)
     _paths(p)
     p.set_defaults(run=cmd_ask)
+
+    p = sub.add_parser("eval", help="measure retrieval on a question/answer set")
+    p.add_argument("--qa", type=Path, default=Path("eval/qa.jsonl"), help="question/answer file (default eval/qa.jsonl)")
+    p.add_argument("--compare", action="store_true", help="also run the baselines: BM25, dense, fixed-size chunks")
+    p.add_argument("--json", action="store_true", help="print the figures as JSON")
+    p.add_argument("--out", type=Path, help="write report.json and chart.png here")
+    _paths(p)
+    p.set_defaults(run=cmd_eval)
 
     p = sub.add_parser("serve", help="start the web chat")
     p.add_argument("--host", default=None, help="address to listen on (default 127.0.0.1, or $GRADIO_SERVER_NAME)")
@@ -99,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         args.run(args)
-    except (IngestError, IndexUnavailable) as exc:
+    except (IngestError, IndexUnavailable, QAFormatError) as exc:
         print(f"nec-assistant: {exc}", file=sys.stderr)
         return 1
     return 0

@@ -93,8 +93,19 @@ def find_dates(text: str) -> list[DateMention]:
     return sorted(found, key=lambda d: d.start)
 
 
+_SEASONS = {"spring": (3, 4, 5), "summer": (6, 7, 8), "autumn": (9, 10, 11), "fall": (9, 10, 11),
+            "winter": (12, 1, 2), "early": (1, 2, 3, 4), "start": (1, 2, 3), "beginning": (1, 2, 3),
+            "mid": (5, 6, 7, 8), "late": (9, 10, 11, 12), "end": (10, 11, 12)}
+_SEASON = re.compile(rf"\b(?P<part>{'|'.join(_SEASONS)})(?:\s+of)?(?:\s+the)?\s+(?P<year>(?:19|20)\d\d)\b", re.I)
+
+
 def mentioned_periods(text: str) -> tuple[set[tuple[int, int]], set[int]]:
-    """The (year, month) pairs and bare years a question names: 'in July 2013', 'the 2011 away day'."""
+    """The (year, month) pairs and bare years a question names: 'in July 2013', 'spring 2012',
+    'the end of 2012', 'the 2011 away day'."""
     months = {(m.date.year, m.date.month) for m in find_dates(text)}
+    for m in _SEASON.finditer(text):
+        year = int(m["year"])
+        months |= {(year + (part == "winter" and month < 6), month) for part in [m["part"].lower()]
+                   for month in _SEASONS[part]}
     years = {int(y) for y in re.findall(r"\b((?:19|20)\d\d)\b", text)} - {y for y, _ in months}
     return months, years

@@ -13,7 +13,7 @@ import re
 # Lines that are furniture wherever they stand.
 _FURNITURE_LINE = re.compile(
     r"""^(?:
-        share\ (?:this(?:\ article|\ post|\ page)?|with\ your\ friends|on\ \w+)
+        share\ (?:this(?:\ article|\ post|\ page)?|with\ your\ friends|on\ \w+):?
       | (?:tweet|print|email)\ this(?:\ article)?
       | advertisement
       | read\ more\ *(?:→|»|>|\.\.\.)?
@@ -35,7 +35,7 @@ _TRAILER_START = re.compile(
       | we\ provide\ our\ content\ free.*
       | \d+\ comments?
       | (?:comments?|leave\ a\ (?:comment|reply)|join\ the\ discussion)\s*:?
-      | share\ with\ your\ friends
+      | share\ (?:with\ your\ friends|this(?:\ article|\ post|\ page)?):?
     )\s*$""",
     re.I | re.X,
 )

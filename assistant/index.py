@@ -11,11 +11,13 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import faiss
@@ -93,6 +95,14 @@ class Index:
         if self._quote_start[-1] != len(self.quote_vectors):
             raise IndexUnavailable(f"{len(self.quote_vectors)} sentence vectors for {self._quote_start[-1]} sentences")
 
+    @cached_property
+    def vocabulary(self) -> frozenset[str]:
+        """Every word (lower case) in the reports, their titles and authors."""
+        words: set[str] = set()
+        for r in self.reports.values():
+            words.update(w.lower() for w in re.findall(r"\w+", f"{r.text} {r.title} {r.author or ''}"))
+        return frozenset(words)
+
     def quote_rows(self, position: int) -> np.ndarray:
         """Rows of `quote_vectors` for the sentences of chunk `position`, in `quote_spans` order."""
         return np.arange(self._quote_start[position], self._quote_start[position + 1])
@@ -120,6 +130,30 @@ def _report_from_dict(data: dict) -> Report:
     )
 
 
+def embed(reports: list[Report], chunks: list[Chunk], embedder: Embedder, manifest: dict,
+          text_of: Callable[[Chunk], str] = Chunk.embedding_text,
+          log: Callable[[str], None] = lambda _: None, progress: bool = False) -> Index:
+    """Embed chunks and their quotable sentences into an in-memory Index."""
+    if not chunks:
+        raise IndexUnavailable("no reports to index")
+    reports_by = {r.source: r for r in reports}
+    log(f"embedding {len(chunks)} chunks from {len(reports)} reports")
+    vectors = embedder.encode([text_of(c) for c in chunks], progress=progress)
+    flat = faiss.IndexFlatIP(vectors.shape[1])
+    flat.add(vectors)
+    sentences = [reports_by[c.source].text[a:b] for c in chunks for a, b in quote_spans(c)]
+    log(f"embedding {len(sentences)} quotable sentences")
+    quote_vectors = embedder.encode(sentences, progress=progress)
+    manifest = {
+        **manifest,
+        "dimensions": int(vectors.shape[1]),
+        "faiss_index": "IndexFlatIP (exact inner product on unit vectors)",
+        "chunk_count": len(chunks),
+        "report_count": len(reports),
+    }
+    return Index(manifest, flat, chunks, reports_by, quote_vectors)
+
+
 def build(corpus_dir: Path, index_dir: Path, embedder: Embedder, chunker: Chunker | None = None,
           log: Callable[[str], None] = lambda _: None, progress: bool = False) -> Index:
     """Ingest, chunk, embed and save; the new index goes live only once it is complete."""
@@ -131,26 +165,9 @@ def build(corpus_dir: Path, index_dir: Path, embedder: Embedder, chunker: Chunke
         for note in report.notes:
             log(f"{report.source}: {note}")
     chunks = [c for r in reports for c in chunker.chunk(r)]
-    reports_by = {r.source: r for r in reports}
-    if not chunks:
-        raise IndexUnavailable(f"{corpus_dir}: no reports to index")
-    log(f"embedding {len(chunks)} chunks from {len(reports)} reports")
-    vectors = embedder.encode([c.embedding_text() for c in chunks], progress=progress)
-    flat = faiss.IndexFlatIP(vectors.shape[1])
-    flat.add(vectors)
-    sentences = [reports_by[c.source].text[a:b] for c in chunks for a, b in quote_spans(c)]
-    log(f"embedding {len(sentences)} quotable sentences")
-    quote_vectors = embedder.encode(sentences, progress=progress)
-    manifest = {
-        **expected,
-        "dimensions": int(vectors.shape[1]),
-        "faiss_index": "IndexFlatIP (exact inner product on unit vectors)",
-        "chunk_count": len(chunks),
-        "report_count": len(reports),
-        "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "build_seconds": round(time.perf_counter() - started, 2),
-    }
-    index = Index(manifest, flat, chunks, reports_by, quote_vectors)
+    index = embed(reports, chunks, embedder, expected, log=log, progress=progress)
+    index.manifest["built_at"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+    index.manifest["build_seconds"] = round(time.perf_counter() - started, 2)
     save(index, index_dir)
     return index
 

@@ -27,6 +27,8 @@ _MEETING_WORDS = re.compile(r"\b(?:meeting|NEC|National Executive|report|away[ -
 _MEETING_PHRASE = re.compile(r"\b(?:meeting\s+(?:held\s+)?(?:on|of)|met\s+on|held\s+on)\s+(?:the\s+)?$", re.I)
 _MD_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 _MD_EMPHASIS = re.compile(r"(\*\*|__)(.+?)\1")
+_MD_WRAPPED = re.compile(r"^([*_])(.+)\1$")  # a whole line in *italics*
+_BYLINE = re.compile(r"\b[Bb]y\s+([A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){1,2})")
 _MD_HEADING = re.compile(r"^#{1,6}\s+")
 
 
@@ -104,6 +106,7 @@ def load_metadata(corpus_dir: Path) -> dict[str, dict]:
 def _clean_inline(text: str) -> str:
     text = _MD_LINK.sub(r"\1", text)
     text = _MD_EMPHASIS.sub(r"\2", text)
+    text = _MD_WRAPPED.sub(r"\2", text.strip())
     return " ".join(text.split())
 
 
@@ -132,7 +135,8 @@ def _paragraphs(lines: list[str], first_line: int) -> list[_Para]:
         text = _clean_inline(_MD_HEADING.sub("", line[bullet.end():] if bullet else line))
         if not text:
             continue
-        heading = md_heading or bold_line or (not bullet and _looks_like_heading(text))
+        numbered = bool(bullet) and bullet.group().strip()[:1].isdigit()
+        heading = md_heading or bold_line or ((not bullet or numbered) and _looks_like_heading(text))
         continues = (
             open_para is not None and not bullet and not heading and not open_para.heading
             and not _TERMINAL.search(open_para.text)
@@ -140,7 +144,7 @@ def _paragraphs(lines: list[str], first_line: int) -> list[_Para]:
         if continues:
             open_para.text += " " + text
         else:
-            open_para = _Para(text, first_line + offset, bullet=bool(bullet), heading=heading)
+            open_para = _Para(text, first_line + offset, bullet=bool(bullet) and not heading, heading=heading)
             paras.append(open_para)
     return _mend_broken(paras)
 
@@ -167,10 +171,10 @@ def _is_prose(para: _Para) -> bool:
 
 
 def _split_header(paras: list[_Para]) -> tuple[list[_Para], list[_Para]]:
-    """Header = the short lines before the first prose paragraph, up to the last one with a date."""
+    """Header = the short lines before the first prose paragraph, up to the last one with a date or byline."""
     first_prose = next((i for i, p in enumerate(paras) if _is_prose(p)), len(paras))
     lead = paras[:first_prose]
-    dated = [i for i, p in enumerate(lead) if find_dates(p.text)]
+    dated = [i for i, p in enumerate(lead) if find_dates(p.text) or _BYLINE.search(p.text)]
     cut = dated[-1] + 1 if dated else min(1, len(lead))
     return lead[:cut], paras[cut:]
 
@@ -210,9 +214,9 @@ def _title(header: list[_Para]) -> str | None:
 
 
 def _author(header: list[_Para]) -> str | None:
-    """A byline: 'By Jane Smith', or a bare name directly above 'National Executive Committee'."""
+    """A byline: '… by Jane Smith', or a bare name directly above 'National Executive Committee'."""
     for i, para in enumerate(header):
-        by = re.fullmatch(r"[Bb]y\s+([A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){1,3})", para.text)
+        by = _BYLINE.search(para.text)
         if by:
             return by[1]
         nxt = header[i + 1].text if i + 1 < len(header) else ""

@@ -39,3 +39,9 @@ def test_parse_iso_rejects_nonsense():
 def test_mentioned_periods_in_questions():
     assert mentioned_periods("What happened in July 2013?") == ({(2013, 7)}, set())
     assert mentioned_periods("at the 2011 away day") == (set(), {2011})
+
+
+def test_seasons_and_parts_of_a_year_name_months():
+    months, years = mentioned_periods("Who chaired the PLP in spring 2012?")
+    assert months == {(2012, 3), (2012, 4), (2012, 5)} and years == set()
+    assert (2012, 11) in mentioned_periods("by the end of 2012")[0]

@@ -47,3 +47,30 @@ def test_search_json_items_have_the_stable_fields(retriever):
     item = retriever.search("primaries", k=1)[0].to_dict()
     assert {"rank", "score", "meeting_date", "title", "section", "text", "source", "chunk_id"} <= item.keys()
     assert item["rank"] == 1
+
+
+def test_reports_in_other_layouts_are_dated_and_found(corpus_copy, embedder, tmp_path):
+    """Staff drop reports by other NEC members, in other layouts, into corpus/: they join the index."""
+    import shutil
+
+    from assistant.index import open_index
+    from assistant.retrieve import Retriever
+    from conftest import ROOT
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(corpus_copy, corpus)
+    for fixture in (ROOT / "tests" / "fixtures").iterdir():
+        shutil.copy(fixture, corpus / fixture.name)
+    retriever = Retriever(open_index(corpus, tmp_path / "index", embedder, log=lambda _: None), embedder)
+    reports = retriever.index.reports
+    assert reports["nec_report_ann_example_jan2015.txt"].meeting_date.iso() == "2015-01-20"  # not the posting date
+    assert reports["nec_report_ann_example_jan2015.txt"].author == "Ann Example"
+    assert reports["nec-mar2015-by-pat.md"].meeting_date.iso() == "2015-03"
+    assert "Share this" not in reports["nec-mar2015-by-pat.md"].text
+
+    hit = retriever.search("How many members does the party have now?", k=1)[0]
+    assert hit.chunk.meeting_date == "2015-01-20" and "190,000 members" in hit.chunk.text
+    hit = retriever.search("How big is the election fighting fund?", k=1)[0]
+    assert hit.chunk.meeting_date == "2015-03" and "£3.5 million" in hit.chunk.text
+    hit = retriever.search("Which CLP appealed against its selection timetable?", k=1)[0]
+    assert hit.chunk.source == "nec-mar2015-by-pat.md" and hit.chunk.section == "SELECTIONS"

@@ -1,0 +1,73 @@
+"""The eval set is sound, and the regression gate: retrieval must not fall below measured figures."""
+
+from collections import Counter
+
+import pytest
+
+from assistant.evaluate import QAFormatError, evaluate, format_table, is_relevant, load_qa, ndcg, systems
+from conftest import MEETINGS, ROOT
+
+QA = ROOT / "eval" / "qa.jsonl"
+
+# Measured with `nec-assistant eval --compare` on 2026-11-23 (full pipeline): hit@1 0.790, hit@5 0.990,
+# MRR@10 0.879, nDCG@10 0.906, quotes 0.933, abstention precision 1.000 / recall 0.286.
+# The gate sits a little below, so that noise passes and a real regression does not.
+GATE = {"hit@1": 0.75, "hit@5": 0.96, "mrr@10": 0.85, "ndcg@10": 0.87, "top1_date": 0.85,
+        "quotes_hold_evidence": 0.90, "abstain_precision": 0.75, "abstain_recall": 0.20}
+
+
+@pytest.fixture(scope="module")
+def items():
+    return load_qa(QA)
+
+
+@pytest.fixture(scope="module")
+def results(index, embedder, items):
+    return {name: evaluate(name, desc, retriever, items, ask=ask)
+            for name, desc, retriever, ask in systems(index, embedder, compare=True)}
+
+
+def test_eval_set_covers_what_it_must(items):
+    assert len(items) >= 100
+    per_meeting = Counter(i.meeting_date for i in items)
+    assert all(per_meeting[date] >= 15 for date in MEETINGS.values())
+    assert per_meeting[None] >= 10
+    tags = Counter(t for i in items for t in i.tags)
+    assert tags["date-in-question"] >= 10 and tags["when-agreed"] >= 10 and tags["furniture-only"] >= 5
+    assert len({i.id for i in items}) == len(items)
+
+
+def test_every_evidence_string_is_in_its_cleaned_report(items, index):
+    by_date = {r.meeting_date.iso(): " ".join(r.text.split()) for r in index.reports.values()}
+    missing = [(i.id, e) for i in items if i.answerable for e in i.evidence if " ".join(e.split()) not in by_date[i.meeting_date]]
+    assert missing == []
+
+
+def test_every_answerable_question_has_a_relevant_passage(items, index):
+    assert [i.id for i in items if i.answerable and not any(is_relevant(i, c) for c in index.chunks)] == []
+
+
+def test_ndcg_follows_the_beir_definition():
+    assert ndcg([True], 1) == 1.0
+    assert ndcg([False, True], 1) == pytest.approx(1 / 1.584962500721156)
+    assert ndcg([False] * 10, 2) == 0.0
+
+
+def test_bad_qa_line_names_file_and_line(tmp_path):
+    qa = tmp_path / "qa.jsonl"
+    qa.write_text('{"id": "a", "question": "q", "answer": "a", "meeting_date": null, "evidence": []}\n{"id": "b"}\n')
+    with pytest.raises(QAFormatError, match=r"qa.jsonl:2"):
+        load_qa(qa)
+
+
+def test_full_pipeline_holds_the_gate(results):
+    metrics = results["full"].metrics
+    print("\n" + format_table(list(results.values())))
+    assert {k: v for k, v in metrics.items() if k in GATE and v < GATE[k]} == {}
+
+
+def test_full_pipeline_beats_every_baseline(results):
+    full = results["full"].metrics
+    for name in ("bm25", "dense", "fixed-1000"):
+        assert full["mrr@10"] > results[name].metrics["mrr@10"], name
+        assert full["hit@1"] > results[name].metrics["hit@1"], name
