@@ -56,9 +56,31 @@ def cmd_index(args: argparse.Namespace) -> None:
         print(f"  {report.meeting_date.iso():10}  {report.source}  {len(report.sections)} sections  {report.title}")
 
 
+def _one_or_many(args: argparse.Namespace) -> None:
+    if (args.question is None) == (args.questions is None):
+        raise SystemExit("nec-assistant: give either a QUESTION or --questions FILE")
+
+
+def _run_batch(args: argparse.Namespace, retriever, ask) -> None:
+    from .batch import read_questions, run
+
+    try:
+        questions = read_questions(args.questions)
+    except OSError as exc:
+        raise SystemExit(f"nec-assistant: cannot read {args.questions}: {exc.strerror}") from None
+    for _ in run(questions, ask, retriever.embedder, progress=len(questions) > 1 and sys.stderr.isatty()):
+        pass
+
+
 def cmd_search(args: argparse.Namespace) -> None:
+    _one_or_many(args)
     filters = _parse_filters(args)
-    hits = _retriever(args).search(args.question, k=args.k, filters=filters)
+    retriever = _retriever(args)
+    if args.questions:
+        _run_batch(args, retriever, lambda q: {
+            "question": q, "hits": [h.to_dict() for h in retriever.search(q, k=args.k, filters=filters)]})
+        return
+    hits = retriever.search(args.question, k=args.k, filters=filters)
     if args.json:
         print(json.dumps([h.to_dict() for h in hits], ensure_ascii=False, indent=2))
         return
@@ -71,8 +93,13 @@ def cmd_search(args: argparse.Namespace) -> None:
 def cmd_ask(args: argparse.Namespace) -> None:
     from .answer import answer
 
+    _one_or_many(args)
     filters = _parse_filters(args)
-    result = answer(args.question, _retriever(args), filters=filters)
+    retriever = _retriever(args)
+    if args.questions:
+        _run_batch(args, retriever, lambda q: answer(q, retriever, filters=filters).to_dict())
+        return
+    result = answer(args.question, retriever, filters=filters)
     if args.json:
         print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
     else:
@@ -117,7 +144,9 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(run=cmd_index)
 
     p = sub.add_parser("search", help="show the passages nearest a question")
-    p.add_argument("question")
+    p.add_argument("question", nargs="?")
+    p.add_argument("--questions", metavar="FILE",
+                   help="one question per line ('-' for standard input); prints JSON Lines, one per question")
     p.add_argument("--k", type=int, default=5, help="how many passages (default 5)")
     p.add_argument("--json", action="store_true", help="print a JSON list, best first")
     _filters(p)
@@ -125,7 +154,9 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(run=cmd_search)
 
     p = sub.add_parser("ask", help="answer a question with quotes and their meeting dates")
-    p.add_argument("question")
+    p.add_argument("question", nargs="?")
+    p.add_argument("--questions", metavar="FILE",
+                   help="one question per line ('-' for standard input); prints JSON Lines, one per question")
     p.add_argument("--json", action="store_true", help="print a JSON object")
     _filters(p)
     _paths(p)
