@@ -106,6 +106,23 @@ def cmd_ask(args: argparse.Namespace) -> None:
         print(result.answer)
 
 
+def cmd_decisions(args: argparse.Namespace) -> None:
+    from .decisions import select
+
+    filters = _parse_filters(args)
+    retriever = _retriever(args)
+    chosen = select(retriever.index.decisions, retriever.embedder, args.topic,
+                    filters.meeting or filters.date_from, filters.meeting or filters.date_to)
+    if args.json:
+        print(json.dumps([d.to_dict() for d in chosen], ensure_ascii=False, indent=2))
+        return
+    for d in chosen:
+        label = retriever.index.reports[d.source].meeting_date.human()
+        print(f"{label} — {d.section} [{d.topic}]")
+        print(textwrap.indent(textwrap.fill(f"“{d.text}”", 100), "   "), end="\n\n")
+    print(f"{len(chosen)} decisions", file=sys.stderr)
+
+
 def cmd_serve(args: argparse.Namespace) -> None:
     from .app import build_app, launch
 
@@ -161,6 +178,13 @@ def main(argv: list[str] | None = None) -> int:
     _filters(p)
     _paths(p)
     p.set_defaults(run=cmd_ask)
+
+    p = sub.add_parser("decisions", help="list what the committee agreed, oldest first")
+    p.add_argument("--topic", help="only decisions about this, matched by meaning")
+    p.add_argument("--json", action="store_true", help="print a JSON list")
+    _filters(p)
+    _paths(p)
+    p.set_defaults(run=cmd_decisions)
 
     p = sub.add_parser("eval", help="measure retrieval on a question/answer set")
     p.add_argument("--qa", type=Path, default=Path("eval/qa.jsonl"), help="question/answer file (default eval/qa.jsonl)")

@@ -23,14 +23,15 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-from . import chunking, dates, furniture, ingest
+from . import chunking, dates, decisions, furniture, ingest
 from .chunking import Chunk, Chunker, quote_spans
+from .decisions import Decision, find_decisions
 from .embed import Embedder
 from .ingest import METADATA_FILE, Report, Section, Paragraph, read_corpus, report_files
 
-FORMAT = 2
+FORMAT = 3
 CURRENT = "current"
-_FILES = ("manifest.json", "vectors.faiss", "chunks.jsonl", "reports.json", "quotes.npy")
+_FILES = ("manifest.json", "vectors.faiss", "chunks.jsonl", "reports.json", "quotes.npy", "decisions.json")
 
 
 class IndexUnavailable(Exception):
@@ -46,7 +47,7 @@ def corpus_fingerprint(corpus_dir: Path) -> dict[str, str]:
 def pipeline_fingerprint() -> str:
     """sha256 of the code that turns files into chunks, so a change to it forces a rebuild."""
     digest = hashlib.sha256()
-    for module in (dates, furniture, ingest, chunking):
+    for module in (dates, furniture, ingest, chunking, decisions):
         digest.update(Path(module.__file__).read_bytes())
     return digest.hexdigest()[:16]
 
@@ -88,6 +89,7 @@ class Index:
     chunks: list[Chunk]
     reports: dict[str, Report]
     quote_vectors: np.ndarray  # one row per quotable sentence, chunk by chunk, in order
+    decisions: list[Decision]
 
     def __post_init__(self) -> None:
         self.quote_spans = [quote_spans(c) for c in self.chunks]
@@ -144,6 +146,8 @@ def embed(reports: list[Report], chunks: list[Chunk], embedder: Embedder, manife
     sentences = [reports_by[c.source].text[a:b] for c in chunks for a, b in quote_spans(c)]
     log(f"embedding {len(sentences)} quotable sentences")
     quote_vectors = embedder.encode(sentences, progress=progress)
+    decisions = find_decisions(reports_by, chunks, embedder)
+    log(f"found {len(decisions)} decisions")
     manifest = {
         **manifest,
         "dimensions": int(vectors.shape[1]),
@@ -151,7 +155,7 @@ def embed(reports: list[Report], chunks: list[Chunk], embedder: Embedder, manife
         "chunk_count": len(chunks),
         "report_count": len(reports),
     }
-    return Index(manifest, flat, chunks, reports_by, quote_vectors)
+    return Index(manifest, flat, chunks, reports_by, quote_vectors, decisions)
 
 
 def build(corpus_dir: Path, index_dir: Path, embedder: Embedder, chunker: Chunker | None = None,
@@ -179,6 +183,8 @@ def save(index: Index, index_dir: Path) -> None:
     build_dir.mkdir()
     faiss.write_index(index.vectors, str(build_dir / "vectors.faiss"))
     np.save(build_dir / "quotes.npy", index.quote_vectors)
+    (build_dir / "decisions.json").write_text(
+        json.dumps([d.to_dict() for d in index.decisions], ensure_ascii=False), encoding="utf-8")
     with open(build_dir / "chunks.jsonl", "w", encoding="utf-8") as fh:
         for chunk in index.chunks:
             fh.write(json.dumps(chunk.to_dict(), ensure_ascii=False) + "\n")
@@ -209,12 +215,13 @@ def load(index_dir: Path) -> Index:
             chunks = [Chunk(**json.loads(line)) for line in fh]
         reports = [_report_from_dict(d) for d in json.loads((current / "reports.json").read_text(encoding="utf-8"))]
         quote_vectors = np.load(current / "quotes.npy")
+        decisions = [Decision(**d) for d in json.loads((current / "decisions.json").read_text(encoding="utf-8"))]
     except (OSError, ValueError, TypeError, KeyError, RuntimeError) as exc:
         raise IndexUnavailable(f"index in {index_dir} is unreadable: {exc}") from exc
     if vectors.ntotal != len(chunks):
         raise IndexUnavailable(f"index in {index_dir} is inconsistent: {vectors.ntotal} vectors for {len(chunks)} chunks")
     try:
-        return Index(manifest, vectors, chunks, {r.source: r for r in reports}, quote_vectors)
+        return Index(manifest, vectors, chunks, {r.source: r for r in reports}, quote_vectors, decisions)
     except IndexUnavailable as exc:
         raise IndexUnavailable(f"index in {index_dir} is inconsistent: {exc}") from exc
 

@@ -1,0 +1,75 @@
+"""The decision log: the sentences where the committee agreed, approved, decided, noted or resolved.
+
+Found while indexing from the cleaned reports, so each decision is a verbatim quote with its
+meeting date, section and offsets. A trailing "This was agreed." is already joined to the
+request before it by `quote_spans`, so the decision keeps what was agreed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from .chunking import Chunk, quote_spans
+from .embed import Embedder
+from .ingest import Report
+
+_DECISION = re.compile(
+    r"\b(?:we|NEC|committee|it|this|that|they|which)\s+(?:(?:has|have|had|was|were|then|also|formally|unanimously)\s+)*"
+    r"(?:agreed|approved|endorsed|decided|resolved|noted|adopted|ratified)\b"
+    r"|\b(?:was|were|been)\s+(?:agreed|approved|endorsed|adopted|ratified)\b"
+    r"|\band\s+(?:agreed|approved|endorsed|decided|resolved)\s+(?:that|to|the)\b",
+    re.I,
+)
+# Labels a staff member would file a decision under; each decision takes the nearest by meaning.
+TOPICS = ["conference", "selections and candidates", "Scotland", "finance and fundraising", "policy making",
+          "elections and campaigns", "party reform", "NEC membership and committees", "membership",
+          "digital and communications", "organisation and staff"]
+TOPIC_MATCH = 0.35  # cosine a decision needs with a --topic query to be listed
+
+
+@dataclass(frozen=True)
+class Decision:
+    meeting_date: str
+    section: str
+    source: str
+    text: str
+    start: int
+    end: int
+    topic: str
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def is_decision(sentence: str) -> bool:
+    return bool(_DECISION.search(sentence))
+
+
+def find_decisions(reports: dict[str, Report], chunks: list[Chunk], embedder: Embedder) -> list[Decision]:
+    """Every decision sentence in the reports, oldest meeting first, each with a topic label."""
+    found = [(c, s, e) for c in chunks for s, e in quote_spans(c) if is_decision(reports[c.source].text[s:e])]
+    if not found:
+        return []
+    texts = [reports[c.source].text[s:e] for c, s, e in found]
+    similarity = embedder.encode(texts) @ embedder.encode(TOPICS).T
+    decisions = [
+        Decision(c.meeting_date, c.section, c.source, text, s, e, TOPICS[int(np.argmax(row))])
+        for (c, s, e), text, row in zip(found, texts, similarity)
+    ]
+    return sorted(decisions, key=lambda d: (d.meeting_date, d.source, d.start))
+
+
+def select(decisions: list[Decision], embedder: Embedder, topic: str | None = None, date_from: str | None = None,
+           date_to: str | None = None) -> list[Decision]:
+    """Decisions in a date range (ISO prefixes) whose text or topic is near `topic` in meaning."""
+    chosen = [d for d in decisions
+              if (not date_from or d.meeting_date[:len(date_from)] >= date_from)
+              and (not date_to or d.meeting_date[:len(date_to)] <= date_to)]
+    if topic and chosen:
+        query = embedder.encode([topic])[0]
+        texts = embedder.encode([f"{d.topic}: {d.text}" for d in chosen])
+        chosen = [d for d, score in zip(chosen, texts @ query) if score >= TOPIC_MATCH]
+    return chosen
