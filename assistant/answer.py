@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .dates import mentioned_periods
+from .decisions import asks_about_decisions, timeline
 from .index import Index
 from .retrieve import Filters, Retriever
 
@@ -94,9 +95,40 @@ def _why_unanswerable(question: str, index: Index, best_sentence: float) -> str 
     return NOTHING_FOUND if best_sentence < ABSTAIN_BELOW else None
 
 
+def decision_answer(question: str, retriever: Retriever, filters: Filters, max_quotes: int,
+                    query: np.ndarray) -> Answer | None:
+    """For 'when was X agreed?': the decision in the best passage, its date first, then related decisions
+    oldest first. None when no passage found holds a decision and none is near in meaning."""
+    index = retriever.index
+    decisions = [d for d in index.decisions if filters.allows_date(d.meeting_date)]
+    ranked = timeline(question, decisions, retriever.embedder)
+    scores = {id(d): score for d, score in ranked}
+    best = None
+    for hit in retriever.search(question, k=PASSAGES, filters=filters, query_vector=query):
+        inside = [d for d in decisions if d.source == hit.chunk.source and hit.chunk.start <= d.start < hit.chunk.end]
+        if inside:
+            best = max(inside, key=lambda d: scores.get(id(d), 0.0))
+            break
+    if best is None and not ranked:
+        return None
+    best = best or ranked[0][0]
+    chosen = [best] + [d for d, _ in ranked if d is not best][:max_quotes - 1]
+    citations = sorted(
+        (Citation(d.meeting_date, index.reports[d.source].meeting_date.human(), d.section, d.source, d.text,
+                  d.start, d.end, round(scores.get(id(d), 0.0), 4)) for d in chosen),
+        key=lambda c: (c.meeting_date, c.source, c.start))
+    lead = f"Agreed at the NEC meeting of {index.reports[best.source].meeting_date.human()}:"
+    body = "\n".join(f"“{c.quote}” ({c.label()})" for c in citations)
+    return Answer(question, f"{lead}\n{body}", False, citations)
+
+
 def answer(question: str, retriever: Retriever, filters: Filters = Filters(), passages: int = PASSAGES,
            max_quotes: int = MAX_QUOTES) -> Answer:
     query = retriever.embedder.encode([question])
+    if asks_about_decisions(question):
+        from_log = decision_answer(question, retriever, filters, max_quotes, query)
+        if from_log:
+            return from_log
     hits = retriever.search(question, k=passages, filters=filters, query_vector=query)
     if not hits:
         return Answer(question, NOTHING_FOUND, True, [])
@@ -120,4 +152,6 @@ def answer(question: str, retriever: Retriever, filters: Filters = Filters(), pa
     ]
     citations.sort(key=lambda c: (c.meeting_date, c.source, c.start))
     body = "\n".join(f"“{c.quote}” ({c.label()})" for c in citations)
+    if re.match(r"\s*when\b", question, re.I):  # a "when" question gets its date up front
+        body = f"Most relevant: the NEC meeting of {hits[0].chunk.meeting_label}.\n{body}"
     return Answer(question, body, False, citations)

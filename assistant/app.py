@@ -87,7 +87,9 @@ def format_answer(result: Answer, reports: dict[str, Report], scope: str = "") -
     meetings = sorted({(c.meeting_date, c.meeting_label) for c in result.citations})
     where = (f"the report of the meeting of {meetings[0][1]}" if len(meetings) == 1
              else f"{len(meetings)} meetings, oldest first")
-    blocks = [f'<p class="lead">From {html.escape(where)}:</p>']
+    first_line = result.answer.split("\n", 1)[0]
+    lead = first_line if not first_line.startswith("“") else f"From {where}:"  # e.g. "Agreed at the NEC meeting of …"
+    blocks = [f'<p class="lead">{html.escape(lead)}</p>']
     for c in result.citations:
         report = reports[c.source]
         blocks.append(

@@ -1,5 +1,10 @@
 """The decision log: the sentences where the committee agreed, approved, decided, noted or resolved.
 
+"We noted the results of the by-elections" is a formal noting; "it was noted that turnout was
+low" is an observation from the discussion, so "noted that" does not count: of the 32 sentences
+the broader rule picked from the five reports, the 9 hand-judged not to be decisions were all
+"noted that".
+
 Found while indexing from the cleaned reports, so each decision is a verbatim quote with its
 meeting date, section and offsets. A trailing "This was agreed." is already joined to the
 request before it by `quote_spans`, so the decision keeps what was agreed.
@@ -18,7 +23,7 @@ from .ingest import Report
 
 _DECISION = re.compile(
     r"\b(?:we|NEC|committee|it|this|that|they|which)\s+(?:(?:has|have|had|was|were|then|also|formally|unanimously)\s+)*"
-    r"(?:agreed|approved|endorsed|decided|resolved|noted|adopted|ratified)\b"
+    r"(?:agreed|approved|endorsed|decided|resolved|noted(?!\s+that)|adopted|ratified)\b"
     r"|\b(?:was|were|been)\s+(?:agreed|approved|endorsed|adopted|ratified)\b"
     r"|\band\s+(?:agreed|approved|endorsed|decided|resolved)\s+(?:that|to|the)\b",
     re.I,
@@ -73,3 +78,27 @@ def select(decisions: list[Decision], embedder: Embedder, topic: str | None = No
         texts = embedder.encode([f"{d.topic}: {d.text}" for d in chosen])
         chosen = [d for d, score in zip(chosen, texts @ query) if score >= TOPIC_MATCH]
     return chosen
+
+
+_ASKS_ABOUT_DECISIONS = re.compile(
+    r"\bwhen\b.*\b(?:agree|decid|approv|settl|sign|endors|resolv|chose|choos|pick|set|fix)"
+    r"|\bwhat\b.*\b(?:agreed|decided|approved|resolved)\b", re.I)
+TIMELINE_WITHIN = 0.85  # decisions listed with the best match: at least this share of its score
+
+
+def asks_about_decisions(question: str) -> bool:
+    """'When was X agreed?', 'What has the NEC agreed about X?'."""
+    return bool(_ASKS_ABOUT_DECISIONS.search(question))
+
+
+def timeline(question: str, decisions: list[Decision], embedder: Embedder) -> list[tuple[Decision, float]]:
+    """The decisions that answer the question with their scores, best first; [] when none is near."""
+    if not decisions:
+        return []
+    scores = embedder.encode([f"{d.topic}: {d.text}" for d in decisions]) @ embedder.encode([question])[0]
+    best = float(scores.max())
+    if best < TOPIC_MATCH:
+        return []
+    ranked = sorted(((d, float(s)) for d, s in zip(decisions, scores) if s >= TIMELINE_WITHIN * best),
+                    key=lambda pair: -pair[1])
+    return ranked

@@ -77,7 +77,9 @@ class Filters:
         return any((self.date_from, self.date_to, self.meeting))
 
     def allows(self, chunk: Chunk) -> bool:
-        date = chunk.meeting_date
+        return self.allows_date(chunk.meeting_date)
+
+    def allows_date(self, date: str) -> bool:
         if self.meeting and date != self.meeting:
             return False
         if self.date_from and date[:len(self.date_from)] < self.date_from:

@@ -45,3 +45,23 @@ def test_topic_matches_by_meaning_and_dates_filter(index, embedder):
     assert any("Mayoral primary" in d.text for d in about)
     early = select(index.decisions, embedder, date_to="2012")
     assert early and all(d.meeting_date <= "2012-12-31" for d in early)
+
+
+def test_noted_that_is_an_observation_not_a_decision():
+    assert not is_decision("It was noted that many staff had gone straight from one by-election to another.")
+    assert is_decision("We noted the results of the recent by-elections.")
+
+
+@pytest.mark.parametrize(("question", "meeting"), [
+    ("When was the timetable for the London Mayoral primary agreed?", "4 November 2014"),
+    ("When did the NEC decide conference would run from Sunday to Wednesday?", "27 November 2012"),
+    ("When were the Refounding Labour Fund bids approved?", "16 July 2013"),
+])
+def test_when_was_it_agreed_puts_the_meeting_date_first(retriever, question, meeting):
+    from assistant.answer import answer
+
+    result = answer(question, retriever)
+    assert meeting in result.answer.splitlines()[0]
+    for c in result.citations:
+        assert retriever.index.reports[c.source].text[c.start:c.end] == c.quote
+    assert [c.meeting_date for c in result.citations] == sorted(c.meeting_date for c in result.citations)
