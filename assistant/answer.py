@@ -16,7 +16,7 @@ import numpy as np
 from .dates import mentioned_periods
 from .decisions import asks_about_decisions, timeline
 from .index import Index
-from .retrieve import Filters, Retriever
+from .retrieve import Filters, Hit, Retriever
 
 # Abstention, set on eval/qa.jsonl to lose no answerable question (precision first):
 ABSTAIN_BELOW = 0.30  # best sentence cosine under this: nothing relevant was found
@@ -96,7 +96,7 @@ def _why_unanswerable(question: str, index: Index, best_sentence: float) -> str 
 
 
 def decision_answer(question: str, retriever: Retriever, filters: Filters, max_quotes: int,
-                    query: np.ndarray) -> Answer | None:
+                    hits: list[Hit]) -> Answer | None:
     """For 'when was X agreed?': the decision in the best passage, its date first, then related decisions
     oldest first. None when no passage found holds a decision and none is near in meaning."""
     index = retriever.index
@@ -104,7 +104,7 @@ def decision_answer(question: str, retriever: Retriever, filters: Filters, max_q
     ranked = timeline(question, decisions, retriever.embedder)
     scores = {id(d): score for d, score in ranked}
     best = None
-    for hit in retriever.search(question, k=PASSAGES, filters=filters, query_vector=query):
+    for hit in hits:
         inside = [d for d in decisions if d.source == hit.chunk.source and hit.chunk.start <= d.start < hit.chunk.end]
         if inside:
             best = max(inside, key=lambda d: scores.get(id(d), 0.0))
@@ -125,11 +125,11 @@ def decision_answer(question: str, retriever: Retriever, filters: Filters, max_q
 def answer(question: str, retriever: Retriever, filters: Filters = Filters(), passages: int = PASSAGES,
            max_quotes: int = MAX_QUOTES) -> Answer:
     query = retriever.embedder.encode([question])
+    hits = retriever.search(question, k=passages, filters=filters, query_vector=query)
     if asks_about_decisions(question):
-        from_log = decision_answer(question, retriever, filters, max_quotes, query)
+        from_log = decision_answer(question, retriever, filters, max_quotes, hits)
         if from_log:
             return from_log
-    hits = retriever.search(question, k=passages, filters=filters, query_vector=query)
     if not hits:
         return Answer(question, NOTHING_FOUND, True, [])
     index = retriever.index

@@ -146,10 +146,12 @@ class Retriever:
         if not question.strip():
             return []
         chunks = self.index.chunks
-        allowed = np.array([i for i, c in enumerate(chunks) if filters.allows(c)], dtype=np.int64)
-        if not len(allowed):
-            return []
-        params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(allowed)) if filters else None
+        params = None
+        if filters:  # no per-chunk pass on the unfiltered hot path
+            allowed = np.array([i for i, c in enumerate(chunks) if filters.allows(c)], dtype=np.int64)
+            if not len(allowed):
+                return []
+            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(allowed))
         if query_vector is None:
             query_vector = self.embedder.encode([question])
         _, ids = self.index.search(query_vector, DEPTH, params)
