@@ -14,7 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from .dates import mentioned_periods
-from .decisions import asks_about_decisions, timeline
+from .chunking import Chunk
+from .decisions import TOPIC_MATCH, asks_about_decisions
 from .index import Index
 from .retrieve import Filters, Hit, Retriever
 
@@ -25,6 +26,12 @@ PASSAGES = 5
 MAX_QUOTES = 4
 QUOTE_WITHIN = 0.75  # quote sentences scoring at least this share of the best one
 NOTHING_FOUND = "I couldn't find anything about that in the NEC reports."
+# The decision timeline:
+TIMELINE_WITHIN = 0.85  # other decisions listed: at least this share of the chosen one's score
+FOLLOW_UP_SIMILAR = 0.6  # cosine of a sentence at another meeting with the decision it returns to
+FOLLOW_UP_RELEVANT = 0.8  # ...and its cosine with the question, as a share of the decision's
+MAX_FOLLOW_UPS = 2
+_ASKS_WHEN = re.compile(r"\bwhen\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -95,29 +102,82 @@ def _why_unanswerable(question: str, index: Index, best_sentence: float) -> str 
     return NOTHING_FOUND if best_sentence < ABSTAIN_BELOW else None
 
 
-def decision_answer(question: str, retriever: Retriever, filters: Filters, max_quotes: int,
-                    hits: list[Hit]) -> Answer | None:
-    """For 'when was X agreed?': the decision in the best passage, its date first, then related decisions
-    oldest first. None when no passage found holds a decision and none is near in meaning."""
-    index = retriever.index
-    decisions = [d for d in index.decisions if filters.allows_date(d.meeting_date)]
-    ranked = timeline(question, decisions, retriever.embedder)
-    scores = {id(d): score for d, score in ranked}
-    best = None
-    for hit in hits:
-        inside = [d for d in decisions if d.source == hit.chunk.source and hit.chunk.start <= d.start < hit.chunk.end]
-        if inside:
-            best = max(inside, key=lambda d: scores.get(id(d), 0.0))
+def _inside(chunk: Chunk, source: str, start: int) -> bool:
+    return chunk.source == source and chunk.start <= start < chunk.end
+
+
+def _citation(index: Index, position: int, start: int, end: int, score: float) -> Citation:
+    chunk = index.chunks[position]
+    return Citation(chunk.meeting_date, chunk.meeting_label, chunk.section, chunk.source,
+                    index.reports[chunk.source].text[start:end], start, end, round(score, 4))
+
+
+def _follow_ups(index: Index, query: np.ndarray, best: Citation, filters: Filters, taken: set[tuple[str, int]]
+                ) -> list[Citation]:
+    """Sentences from other meetings that return to the matter of `best`: near it in meaning, and
+    near the question too, so a shared word like 'timetable' is not enough."""
+    row = index.sentence_row(best.source, best.start)
+    if row is None:
+        return []
+    to_best = index.quote_vectors @ index.quote_vectors[row]
+    to_question = index.quote_vectors @ query[0]
+    found = []
+    for r in np.argsort(-to_best):
+        if to_best[r] < FOLLOW_UP_SIMILAR or len(found) == MAX_FOLLOW_UPS:
             break
-    if best is None and not ranked:
+        position, start, end = index.sentences[r]
+        chunk = index.chunks[position]
+        if (chunk.meeting_date == best.meeting_date or (chunk.source, start) in taken
+                or not filters.allows_date(chunk.meeting_date) or to_question[r] < FOLLOW_UP_RELEVANT * to_question[row]):
+            continue
+        found.append(_citation(index, position, start, end, float(to_question[r])))
+    return found
+
+
+def _timeline_lead(best: Citation, others: list[Citation]) -> str:
+    """'Agreed at the NEC meeting of X.', naming the other meetings that came back to it, if any."""
+    lead = f"Agreed at the NEC meeting of {best.meeting_label}."
+    later = sorted({(c.meeting_date, c.meeting_label) for c in others if c.meeting_date > best.meeting_date})
+    earlier = sorted({(c.meeting_date, c.meeting_label) for c in others if c.meeting_date < best.meeting_date})
+    if later:
+        lead += f" Returned to on {', '.join(label for _, label in later)}."
+    if earlier:
+        lead += f" Earlier: {', '.join(label for _, label in earlier)}."
+    return lead
+
+
+def decision_answer(question: str, retriever: Retriever, filters: Filters, max_quotes: int, hits: list[Hit],
+                    query: np.ndarray) -> Answer | None:
+    """For 'when was X agreed?': the decision that answers, its meeting named first, with the decisions
+    and follow-ups from other meetings on the same matter, oldest first. None when no decision is
+    near the question in meaning.
+
+    The decision is the one nearest the question among those in the passages found, so BM25's
+    word matches count; only when none of those holds a decision is the whole log searched."""
+    index = retriever.index
+    allowed = [i for i, d in enumerate(index.decisions) if filters.allows_date(d.meeting_date)]
+    if not allowed:
         return None
-    best = best or ranked[0][0]
-    chosen = [best] + [d for d, _ in ranked if d is not best][:max_quotes - 1]
-    citations = sorted(
-        (Citation(d.meeting_date, index.reports[d.source].meeting_date.human(), d.section, d.source, d.text,
-                  d.start, d.end, round(scores.get(id(d), 0.0), 4)) for d in chosen),
-        key=lambda c: (c.meeting_date, c.source, c.start))
-    lead = f"Agreed at the NEC meeting of {index.reports[best.source].meeting_date.human()}:"
+    scores = dict(zip(allowed, (index.decision_vectors[allowed] @ query[0]).tolist()))
+    in_hits = [i for i in allowed if any(_inside(h.chunk, index.decisions[i].source, index.decisions[i].start)
+                                         for h in hits)]
+    best = max(in_hits or allowed, key=scores.__getitem__)
+    if not in_hits and scores[best] < TOPIC_MATCH:
+        return None
+    # "When was X agreed?" wants X and what followed it; "What has the NEC agreed about X?" every decision on X.
+    related = [] if _ASKS_WHEN.search(question) else sorted(
+        (i for i in allowed if i != best and scores[i] >= max(TOPIC_MATCH, TIMELINE_WITHIN * scores[best])),
+        key=lambda i: -scores[i])[:max_quotes - 1]
+
+    def cite(i: int) -> Citation:
+        d = index.decisions[i]
+        label = index.reports[d.source].meeting_date.human()
+        return Citation(d.meeting_date, label, d.section, d.source, d.text, d.start, d.end, round(scores[i], 4))
+
+    chosen = [cite(i) for i in [best] + related]
+    chosen += _follow_ups(index, query, chosen[0], filters, {(c.source, c.start) for c in chosen})
+    lead = _timeline_lead(chosen[0], [c for c in chosen[1:] if c.meeting_date != chosen[0].meeting_date])
+    citations = sorted(chosen, key=lambda c: (c.meeting_date, c.source, c.start))
     body = "\n".join(f"“{c.quote}” ({c.label()})" for c in citations)
     return Answer(question, f"{lead}\n{body}", False, citations)
 
@@ -127,7 +187,7 @@ def answer(question: str, retriever: Retriever, filters: Filters = Filters(), pa
     query = retriever.embedder.encode([question])
     hits = retriever.search(question, k=passages, filters=filters, query_vector=query)
     if asks_about_decisions(question):
-        from_log = decision_answer(question, retriever, filters, max_quotes, hits)
+        from_log = decision_answer(question, retriever, filters, max_quotes, hits, query)
         if from_log:
             return from_log
     if not hits:
@@ -152,6 +212,6 @@ def answer(question: str, retriever: Retriever, filters: Filters = Filters(), pa
     ]
     citations.sort(key=lambda c: (c.meeting_date, c.source, c.start))
     body = "\n".join(f"“{c.quote}” ({c.label()})" for c in citations)
-    if re.match(r"\s*when\b", question, re.I):  # a "when" question gets its date up front
+    if _ASKS_WHEN.match(question.lstrip()):  # a "when" question gets its date up front
         body = f"Most relevant: the NEC meeting of {hits[0].chunk.meeting_label}.\n{body}"
     return Answer(question, body, False, citations)

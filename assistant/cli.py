@@ -132,7 +132,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
 def cmd_eval(args: argparse.Namespace) -> None:
     from tqdm import tqdm
 
-    from .evaluate import evaluate, format_failures, format_table, load_qa, systems, write_report
+    from .evaluate import evaluate, format_failures, format_table, load_qa, score_extractor, systems, write_report
 
     items = load_qa(args.qa)
     retriever = _retriever(args)
@@ -147,6 +147,8 @@ def cmd_eval(args: argparse.Namespace) -> None:
         print(f"{len(items)} questions ({answerable} answerable, {len(items) - answerable} not) from {args.qa}\n")
         print(format_table(results) + "\n")
         print(format_failures(results[-1]))
+        if args.decisions.exists():
+            print("\n" + score_extractor(args.decisions).summary())
     if args.out:
         for path in write_report(results, args.out, args.qa):
             print(f"wrote {path}", file=sys.stderr)
@@ -188,6 +190,8 @@ def main(argv: list[str] | None = None) -> int:
 
     p = sub.add_parser("eval", help="measure retrieval on a question/answer set")
     p.add_argument("--qa", type=Path, default=Path("eval/qa.jsonl"), help="question/answer file (default eval/qa.jsonl)")
+    p.add_argument("--decisions", type=Path, default=Path("eval/decisions.jsonl"),
+                   help="hand-judged sentences to score the decision extractor on (default eval/decisions.jsonl)")
     p.add_argument("--compare", action="store_true", help="also run the baselines: BM25, dense, fixed-size chunks")
     p.add_argument("--json", action="store_true", help="print the figures as JSON")
     p.add_argument("--out", type=Path, help="write report.json and chart.png here")

@@ -1,9 +1,9 @@
 """The decision log: the sentences where the committee agreed, approved, decided, noted or resolved.
 
 "We noted the results of the by-elections" is a formal noting; "it was noted that turnout was
-low" is an observation from the discussion, so "noted that" does not count: of the 32 sentences
-the broader rule picked from the five reports, the 9 hand-judged not to be decisions were all
-"noted that".
+low" is an observation from the discussion, so "noted that" does not count. The rule is checked
+against eval/decisions.jsonl, every sentence of the five reports that uses a decision word,
+judged by hand (see `nec-assistant eval`).
 
 Found while indexing from the cleaned reports, so each decision is a verbatim quote with its
 meeting date, section and offsets. A trailing "This was agreed." is already joined to the
@@ -22,17 +22,19 @@ from .embed import Embedder
 from .ingest import Report
 
 _DECISION = re.compile(
-    r"\b(?:we|NEC|committee|it|this|that|they|which)\s+(?:(?:has|have|had|was|were|then|also|formally|unanimously)\s+)*"
+    r"\b(?:we|NEC|committee|sub-committee|taskforce|panel|group|it|this|that|they|which)\s+"
+    r"(?:(?:has|have|had|was|were|then|also|formally|unanimously)\s+)*"
     r"(?:agreed|approved|endorsed|decided|resolved|noted(?!\s+that)|adopted|ratified)\b"
     r"|\b(?:was|were|been)\s+(?:agreed|approved|endorsed|adopted|ratified)\b"
-    r"|\band\s+(?:agreed|approved|endorsed|decided|resolved)\s+(?:that|to|the)\b",
+    r"|\band\s+(?:agreed|approved|endorsed|decided|resolved)\s+(?:that|to|the)\b"
+    r"|\bdecision\s+(?:has|had|was)\s+(?:now\s+)?(?:been\s+)?(?:taken|made)\b",
     re.I,
 )
 # Labels a staff member would file a decision under; each decision takes the nearest by meaning.
 TOPICS = ["conference", "selections and candidates", "Scotland", "finance and fundraising", "policy making",
           "elections and campaigns", "party reform", "NEC membership and committees", "membership",
           "digital and communications", "organisation and staff"]
-TOPIC_MATCH = 0.35  # cosine a decision needs with a --topic query to be listed
+TOPIC_MATCH = 0.35  # cosine a decision needs with a --topic query or a question to be listed
 
 
 @dataclass(frozen=True)
@@ -48,23 +50,29 @@ class Decision:
     def to_dict(self) -> dict:
         return asdict(self)
 
+    def search_text(self) -> str:
+        """What a decision is matched on: its topic label and its words."""
+        return f"{self.topic}: {self.text}"
+
 
 def is_decision(sentence: str) -> bool:
     return bool(_DECISION.search(sentence))
 
 
-def find_decisions(reports: dict[str, Report], chunks: list[Chunk], embedder: Embedder) -> list[Decision]:
-    """Every decision sentence in the reports, oldest meeting first, each with a topic label."""
+def find_decisions(reports: dict[str, Report], chunks: list[Chunk], embedder: Embedder
+                   ) -> tuple[list[Decision], np.ndarray]:
+    """Every decision sentence in the reports, oldest meeting first, each with a topic label,
+    and the vectors of their `search_text`, row for row."""
     found = [(c, s, e) for c in chunks for s, e in quote_spans(c) if is_decision(reports[c.source].text[s:e])]
     if not found:
-        return []
+        return [], np.zeros((0, embedder.dimensions), dtype=np.float32)
     texts = [reports[c.source].text[s:e] for c, s, e in found]
     similarity = embedder.encode(texts) @ embedder.encode(TOPICS).T
-    decisions = [
-        Decision(c.meeting_date, c.section, c.source, text, s, e, TOPICS[int(np.argmax(row))])
-        for (c, s, e), text, row in zip(found, texts, similarity)
-    ]
-    return sorted(decisions, key=lambda d: (d.meeting_date, d.source, d.start))
+    decisions = sorted(
+        (Decision(c.meeting_date, c.section, c.source, text, s, e, TOPICS[int(np.argmax(row))])
+         for (c, s, e), text, row in zip(found, texts, similarity)),
+        key=lambda d: (d.meeting_date, d.source, d.start))
+    return decisions, embedder.encode([d.search_text() for d in decisions])
 
 
 def select(decisions: list[Decision], embedder: Embedder, topic: str | None = None, date_from: str | None = None,
@@ -75,7 +83,7 @@ def select(decisions: list[Decision], embedder: Embedder, topic: str | None = No
               and (not date_to or d.meeting_date[:len(date_to)] <= date_to)]
     if topic and chosen:
         query = embedder.encode([topic])[0]
-        texts = embedder.encode([f"{d.topic}: {d.text}" for d in chosen])
+        texts = embedder.encode([d.search_text() for d in chosen])
         chosen = [d for d, score in zip(chosen, texts @ query) if score >= TOPIC_MATCH]
     return chosen
 
@@ -83,22 +91,8 @@ def select(decisions: list[Decision], embedder: Embedder, topic: str | None = No
 _ASKS_ABOUT_DECISIONS = re.compile(
     r"\bwhen\b.*\b(?:agree|decid|approv|settl|sign|endors|resolv|chose|choos|pick|set|fix)"
     r"|\bwhat\b.*\b(?:agreed|decided|approved|resolved)\b", re.I)
-TIMELINE_WITHIN = 0.85  # decisions listed with the best match: at least this share of its score
 
 
 def asks_about_decisions(question: str) -> bool:
     """'When was X agreed?', 'What has the NEC agreed about X?'."""
     return bool(_ASKS_ABOUT_DECISIONS.search(question))
-
-
-def timeline(question: str, decisions: list[Decision], embedder: Embedder) -> list[tuple[Decision, float]]:
-    """The decisions that answer the question with their scores, best first; [] when none is near."""
-    if not decisions:
-        return []
-    scores = embedder.encode([f"{d.topic}: {d.text}" for d in decisions]) @ embedder.encode([question])[0]
-    best = float(scores.max())
-    if best < TOPIC_MATCH:
-        return []
-    ranked = sorted(((d, float(s)) for d, s in zip(decisions, scores) if s >= TIMELINE_WITHIN * best),
-                    key=lambda pair: -pair[1])
-    return ranked

@@ -18,6 +18,8 @@ from .answer import answer
 from .chunking import Chunk, fixed_size_chunks
 from .embed import Embedder
 from .index import Index, embed
+from .dates import find_dates
+from .decisions import is_decision
 from .retrieve import Hit, Retriever
 
 K = 10
@@ -85,6 +87,7 @@ class QuestionResult:
     top_meeting: str | None
     abstained: bool | None = None  # `ask` only: whether it said it found nothing
     quotes_hold_evidence: bool | None = None
+    first_line_date: bool | None = None  # `ask`, "when was … agreed?" questions: the right meeting named first
 
 
 @dataclass
@@ -121,8 +124,10 @@ def _metrics(results: list[QuestionResult]) -> dict[str, float | None]:
         right = [r for r in abstained if not r.meeting_date]
         m["abstain_precision"] = len(right) / len(abstained) if abstained else None
         m["abstain_recall"] = len(right) / len(unanswerable) if unanswerable else None
+        when = [r for r in asked if r.first_line_date is not None]
+        m["when_agreed_first_line"] = sum(r.first_line_date for r in when) / len(when) if when else None
     else:
-        m.update(quotes_hold_evidence=None, abstain_precision=None, abstain_recall=None)
+        m.update(quotes_hold_evidence=None, abstain_precision=None, abstain_recall=None, when_agreed_first_line=None)
     return m
 
 
@@ -146,9 +151,48 @@ def evaluate(name: str, description: str, retriever: Retriever, items: list[QAIt
             result.quotes_hold_evidence = any(
                 _norm(e) in _norm(c.quote) or _norm(c.quote) in _norm(e)
                 for c in reply.citations if c.meeting_date == item.meeting_date for e in item.evidence)
+            if "when-agreed" in item.tags and item.meeting_date:
+                named = find_dates(reply.answer.split("\n", 1)[0])
+                result.first_line_date = bool(named) and named[0].date.iso() == item.meeting_date
         results.append(result)
         progress(n + 1)
     return SystemResult(name, description, results, _metrics(results))
+
+
+@dataclass(frozen=True)
+class ExtractorScore:
+    """The decision extractor against hand-judged sentences."""
+
+    judged: int
+    decisions: int  # judged to be decisions
+    found: int  # picked by the extractor
+    right: int  # picked and judged a decision
+
+    @property
+    def precision(self) -> float:
+        return self.right / self.found if self.found else 0.0
+
+    @property
+    def recall(self) -> float:
+        return self.right / self.decisions if self.decisions else 0.0
+
+    def summary(self) -> str:
+        return (f"decision extractor on {self.judged} hand-judged sentences: precision {self.precision:.3f} "
+                f"({self.right}/{self.found}), recall {self.recall:.3f} ({self.right}/{self.decisions})")
+
+
+def score_extractor(path: Path) -> ExtractorScore:
+    """Precision and recall of `is_decision` on a JSON Lines file of {text, decision: bool} judgements."""
+    judged = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if line.strip():
+            try:
+                data = json.loads(line)
+                judged.append((bool(data["decision"]), is_decision(data["text"])))
+            except (ValueError, KeyError, TypeError) as exc:
+                raise QAFormatError(f"{path}:{n}: {exc}") from exc
+    return ExtractorScore(len(judged), sum(truth for truth, _ in judged), sum(found for _, found in judged),
+                          sum(truth and found for truth, found in judged))
 
 
 def fixed_size_index(index: Index, embedder: Embedder) -> Index:
@@ -174,8 +218,8 @@ def systems(index: Index, embedder: Embedder, compare: bool) -> list[tuple[str, 
 
 
 COLUMNS = ["hit@1", "hit@3", "hit@5", "hit@10", "mrr@10", "ndcg@10", "top1_date", "quotes_hold_evidence",
-           "abstain_precision", "abstain_recall"]
-HEADERS = ["hit@1", "hit@3", "hit@5", "hit@10", "MRR@10", "nDCG@10", "date@1", "quotes", "abst.P", "abst.R"]
+           "abstain_precision", "abstain_recall", "when_agreed_first_line"]
+HEADERS = ["hit@1", "hit@3", "hit@5", "hit@10", "MRR@10", "nDCG@10", "date@1", "quotes", "abst.P", "abst.R", "when@1"]
 
 
 def format_table(results: list[SystemResult]) -> str:

@@ -29,9 +29,9 @@ from .decisions import Decision, find_decisions
 from .embed import Embedder
 from .ingest import METADATA_FILE, Report, Section, Paragraph, read_corpus, report_files
 
-FORMAT = 3
+FORMAT = 4
 CURRENT = "current"
-_FILES = ("manifest.json", "vectors.faiss", "chunks.jsonl", "reports.json", "quotes.npy", "decisions.json")
+_FILES = ("manifest.json", "vectors.faiss", "chunks.jsonl", "reports.json", "quotes.npy", "decisions.json", "decisions.npy")
 
 
 class IndexUnavailable(Exception):
@@ -90,12 +90,15 @@ class Index:
     reports: dict[str, Report]
     quote_vectors: np.ndarray  # one row per quotable sentence, chunk by chunk, in order
     decisions: list[Decision]
+    decision_vectors: np.ndarray  # one row per decision: its `search_text`
 
     def __post_init__(self) -> None:
         self.quote_spans = [quote_spans(c) for c in self.chunks]
         self._quote_start = np.cumsum([0] + [len(s) for s in self.quote_spans])
         if self._quote_start[-1] != len(self.quote_vectors):
             raise IndexUnavailable(f"{len(self.quote_vectors)} sentence vectors for {self._quote_start[-1]} sentences")
+        if len(self.decision_vectors) != len(self.decisions):
+            raise IndexUnavailable(f"{len(self.decision_vectors)} decision vectors for {len(self.decisions)} decisions")
 
     @cached_property
     def vocabulary(self) -> frozenset[str]:
@@ -104,6 +107,19 @@ class Index:
         for r in self.reports.values():
             words.update(w.lower() for w in re.findall(r"\w+", f"{r.text} {r.title} {r.author or ''}"))
         return frozenset(words)
+
+    @cached_property
+    def sentences(self) -> list[tuple[int, int, int]]:
+        """(chunk position, start, end) of each row of `quote_vectors`."""
+        return [(i, s, e) for i, spans in enumerate(self.quote_spans) for s, e in spans]
+
+    @cached_property
+    def _sentence_row(self) -> dict[tuple[str, int], int]:
+        return {(self.chunks[i].source, s): row for row, (i, s, _) in enumerate(self.sentences)}
+
+    def sentence_row(self, source: str, start: int) -> int | None:
+        """The `quote_vectors` row of the sentence starting at `start` in report `source`."""
+        return self._sentence_row.get((source, start))
 
     def quote_rows(self, position: int) -> np.ndarray:
         """Rows of `quote_vectors` for the sentences of chunk `position`, in `quote_spans` order."""
@@ -146,7 +162,7 @@ def embed(reports: list[Report], chunks: list[Chunk], embedder: Embedder, manife
     sentences = [reports_by[c.source].text[a:b] for c in chunks for a, b in quote_spans(c)]
     log(f"embedding {len(sentences)} quotable sentences")
     quote_vectors = embedder.encode(sentences, progress=progress)
-    decisions = find_decisions(reports_by, chunks, embedder)
+    decisions, decision_vectors = find_decisions(reports_by, chunks, embedder)
     log(f"found {len(decisions)} decisions")
     manifest = {
         **manifest,
@@ -155,7 +171,7 @@ def embed(reports: list[Report], chunks: list[Chunk], embedder: Embedder, manife
         "chunk_count": len(chunks),
         "report_count": len(reports),
     }
-    return Index(manifest, flat, chunks, reports_by, quote_vectors, decisions)
+    return Index(manifest, flat, chunks, reports_by, quote_vectors, decisions, decision_vectors)
 
 
 def build(corpus_dir: Path, index_dir: Path, embedder: Embedder, chunker: Chunker | None = None,
@@ -183,6 +199,7 @@ def save(index: Index, index_dir: Path) -> None:
     build_dir.mkdir()
     faiss.write_index(index.vectors, str(build_dir / "vectors.faiss"))
     np.save(build_dir / "quotes.npy", index.quote_vectors)
+    np.save(build_dir / "decisions.npy", index.decision_vectors)
     (build_dir / "decisions.json").write_text(
         json.dumps([d.to_dict() for d in index.decisions], ensure_ascii=False), encoding="utf-8")
     with open(build_dir / "chunks.jsonl", "w", encoding="utf-8") as fh:
@@ -216,12 +233,14 @@ def load(index_dir: Path) -> Index:
         reports = [_report_from_dict(d) for d in json.loads((current / "reports.json").read_text(encoding="utf-8"))]
         quote_vectors = np.load(current / "quotes.npy")
         decisions = [Decision(**d) for d in json.loads((current / "decisions.json").read_text(encoding="utf-8"))]
+        decision_vectors = np.load(current / "decisions.npy")
     except (OSError, ValueError, TypeError, KeyError, RuntimeError) as exc:
         raise IndexUnavailable(f"index in {index_dir} is unreadable: {exc}") from exc
     if vectors.ntotal != len(chunks):
         raise IndexUnavailable(f"index in {index_dir} is inconsistent: {vectors.ntotal} vectors for {len(chunks)} chunks")
     try:
-        return Index(manifest, vectors, chunks, {r.source: r for r in reports}, quote_vectors, decisions)
+        return Index(manifest, vectors, chunks, {r.source: r for r in reports}, quote_vectors, decisions,
+                     decision_vectors)
     except IndexUnavailable as exc:
         raise IndexUnavailable(f"index in {index_dir} is inconsistent: {exc}") from exc
 

@@ -2,7 +2,10 @@
 
 import pytest
 
+from assistant.answer import answer
 from assistant.decisions import is_decision, select
+from assistant.evaluate import load_qa, score_extractor
+from conftest import ROOT
 
 
 def decided(index, date: str, words: str) -> bool:
@@ -52,16 +55,59 @@ def test_noted_that_is_an_observation_not_a_decision():
     assert is_decision("We noted the results of the recent by-elections.")
 
 
+def test_decisions_reported_as_taken_and_by_nec_bodies_count():
+    assert is_decision("It was good to hear that the decision has now been taken to have the General Secretary "
+                       "attend and speak at meetings of the Shadow Cabinet.")
+    assert is_decision("That taskforce agreed the alternative proposals that have been submitted.")
+    assert not is_decision("He has agreed to come on the road with me again.")
+    assert not is_decision("I argued for complete transparency of decision-making.")
+
+
+def test_extractor_precision_and_recall_on_hand_judged_sentences():
+    """Every sentence of the five reports with a decision word, judged by hand (eval/decisions.jsonl)."""
+    score = score_extractor(ROOT / "eval" / "decisions.jsonl")
+    assert score.judged >= 40
+    assert score.precision >= 0.95 and score.recall >= 0.95, score.summary()
+
+
 @pytest.mark.parametrize(("question", "meeting"), [
     ("When was the timetable for the London Mayoral primary agreed?", "4 November 2014"),
     ("When did the NEC decide conference would run from Sunday to Wednesday?", "27 November 2012"),
     ("When were the Refounding Labour Fund bids approved?", "16 July 2013"),
 ])
 def test_when_was_it_agreed_puts_the_meeting_date_first(retriever, question, meeting):
-    from assistant.answer import answer
-
     result = answer(question, retriever)
     assert meeting in result.answer.splitlines()[0]
     for c in result.citations:
         assert retriever.index.reports[c.source].text[c.start:c.end] == c.quote
     assert [c.meeting_date for c in result.citations] == sorted(c.meeting_date for c in result.citations)
+
+
+def test_a_later_meeting_returning_to_a_decision_is_shown_with_it(retriever):
+    result = answer("When did the NEC agree who would sit on the policy commissions?", retriever)
+    lead = result.answer.splitlines()[0]
+    assert lead == "Agreed at the NEC meeting of 27 November 2012. Returned to on 4 November 2014."
+    assert [c.meeting_date for c in result.citations] == ["2012-11-27", "2014-11-04"]
+    assert "new policy commissions" in result.citations[0].quote
+    assert "new NEC membership of the Party’s Policy Commissions" in result.citations[1].quote
+
+
+def test_what_has_the_nec_agreed_lists_every_decision_on_it_oldest_first(retriever):
+    result = answer("What has the NEC agreed about Scotland?", retriever)
+    dates = [c.meeting_date for c in result.citations]
+    assert len(set(dates)) >= 2 and dates == sorted(dates)
+    assert all(retriever.index.reports[c.source].text[c.start:c.end] == c.quote for c in result.citations)
+    assert any("directed to Scotland" in c.quote for c in result.citations)
+
+
+def test_every_when_agreed_question_in_the_eval_names_its_meeting_first(retriever):
+    from assistant.dates import find_dates
+
+    items = [i for i in load_qa(ROOT / "eval" / "qa.jsonl") if "when-agreed" in i.tags]
+    assert len(items) >= 15
+    wrong = []
+    for item in items:
+        named = find_dates(answer(item.question, retriever).answer.splitlines()[0])
+        if not named or named[0].date.iso() != item.meeting_date:
+            wrong.append(item.id)
+    assert not wrong
