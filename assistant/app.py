@@ -1,20 +1,27 @@
-"""The web chat: a Gradio app that answers with quotes, citations and their context.
+"""The web chat: a Gradio app that answers with quotes, citations and their context, and the decision log.
 
-Everything shown that comes from a report or a question is HTML-escaped here, and the chat
-component sanitises what it renders as well, so no text can put markup or script on the page.
+Everything shown in the chat that comes from a report or a question is HTML-escaped here, and the
+chat component sanitises what it renders as well, so no text can put markup or script on the page.
+The decision table's cells are plain "str" cells, which the table shows as text, never as HTML.
 """
 
 from __future__ import annotations
 
+import csv
+import hashlib
 import html
+import json
 import os
 import re
+import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 
 import gradio as gr
 
 from .answer import Answer, Citation, answer
 from .conversation import contextualize
+from .decisions import Decision, select
 from .ingest import Report
 from .retrieve import Filters, Retriever
 
@@ -39,7 +46,17 @@ CSS = """
 .citation .context { font-size: 0.9em; max-height: 22em; overflow-y: auto; background: #f7f7f7; padding: 0.5em 0.8em; }
 .citation mark { background: #ffe08a; }
 #disclaimer { font-size: 0.9em; color: #444; }
+#decision-count { align-self: center; }
+#decision-filter { align-self: end; }
+#decisions [role="gridcell"], #decisions [role="columnheader"] { font-family: var(--font); }  /* not monospace */
 """
+# Table column → header; the ISO date sorts, the human label reads.
+DECISION_COLUMNS = {"meeting": "Meeting", "meeting_date": "Date", "topic": "Topic", "section": "Section",
+                    "text": "Decision", "source": "Source file"}
+DECISION_WIDTHS = ["11%", "8%", "11%", "11%", "44%", "15%"]
+CSV_FIELDS = ["meeting_date", "section", "topic", "text", "source"]
+CSV_NAME = "nec-decisions.csv"
+DATE_HINT = "YYYY, YYYY-MM or YYYY-MM-DD"
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~])")  # '<', '>' and '&' are left to html.escape
 
@@ -125,6 +142,88 @@ def parse_filters(meeting: str | None, date_from: str | None, date_to: str | Non
         raise gr.Error(str(exc)) from None
 
 
+def chosen_decisions(retriever: Retriever, topic: str | None, date_from: str | None, date_to: str | None
+                     ) -> list[Decision]:
+    """The decision log filtered as typed in the Decisions tab or sent to its API; a bad date is a gr.Error."""
+    filters = parse_filters(None, date_from, date_to)
+    return select(retriever.index.decisions, retriever.embedder, (topic or "").strip(), filters.date_from,
+                  filters.date_to)
+
+
+def decisions_table(decisions: list[Decision], reports: dict[str, Report]) -> list[dict]:
+    """One row per decision, oldest meeting first, with the meeting named the way people write dates."""
+    ordered = sorted(decisions, key=Decision.sort_key)
+    return [{"meeting": reports[d.source].meeting_date.human(), "meeting_date": d.meeting_date, "topic": d.topic,
+             "section": d.section, "text": d.text, "source": d.source} for d in ordered]
+
+
+def write_decisions_csv(rows: list[dict], path: Path) -> Path:
+    """The rows as CSV. UTF-8 with a byte-order mark, or Excel shows the reports' curly quotes as mojibake."""
+    with open(path, "w", encoding="utf-8-sig", newline="") as f:
+        writer = csv.DictWriter(f, CSV_FIELDS, extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+def decisions_csv_file(rows: list[dict], folder: Path) -> Path:
+    """nec-decisions.csv for these rows, in a subfolder named by their content.
+
+    The same rows give the same file, so filtering again piles nothing up, and a file is complete
+    before it appears under its name, so no download catches one half written."""
+    key = hashlib.sha256(json.dumps(rows, ensure_ascii=False).encode("utf-8")).hexdigest()[:16]
+    path = folder / key / CSV_NAME
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, partial = tempfile.mkstemp(dir=path.parent, suffix=".part")
+        os.close(fd)
+        os.replace(write_decisions_csv(rows, Path(partial)), path)
+    return path
+
+
+def _decisions_frame(rows: list[dict]) -> dict:
+    return {"headers": list(DECISION_COLUMNS.values()), "data": [[row[k] for k in DECISION_COLUMNS] for row in rows]}
+
+
+def _count_label(n: int) -> str:
+    return f"**{n} decision{'' if n == 1 else 's'}**"
+
+
+def decisions_view(retriever: Retriever) -> None:
+    """The decision log as a table, filtered by topic (by meaning) and dates, downloadable as CSV, and its API."""
+    reports = retriever.index.reports
+    csv_folder = Path(tempfile.mkdtemp(prefix="nec-decisions-"))
+
+    def show(topic: str, date_from: str, date_to: str) -> tuple[dict, str, str]:
+        """The table, its row count and a CSV of exactly those rows."""
+        rows = decisions_table(chosen_decisions(retriever, topic, date_from, date_to), reports)
+        return _decisions_frame(rows), _count_label(len(rows)), str(decisions_csv_file(rows, csv_folder))
+
+    def decisions_api(topic: str = "", date_from: str = "", date_to: str = "") -> list[dict]:
+        """Decisions near a topic in meaning, within a date range: the same list as `nec-assistant decisions --json`."""
+        return [d.to_dict() for d in chosen_decisions(retriever, topic, date_from, date_to)]
+
+    frame, count_text, csv_path = show("", "", "")
+    gr.Markdown("What the committee agreed, approved, decided or noted, oldest meeting first, each sentence "
+                "quoted word for word from its report. The topic is matched by meaning, not by exact words.")
+    with gr.Row():
+        topic = gr.Textbox(label="Topic", placeholder="e.g. London mayoral primary", scale=2, elem_id="decision-topic")
+        date_from = gr.Textbox(label="From", placeholder=DATE_HINT, scale=1, elem_id="decision-from")
+        date_to = gr.Textbox(label="To", placeholder=DATE_HINT, scale=1, elem_id="decision-to")
+        apply = gr.Button("Filter", variant="primary", scale=0, min_width=120, elem_id="decision-filter")
+    with gr.Row(equal_height=True):
+        count = gr.Markdown(count_text, elem_id="decision-count")
+        download = gr.DownloadButton("Download CSV", value=csv_path, size="sm", scale=0, elem_id="decision-csv")
+    table = gr.Dataframe(frame, headers=list(DECISION_COLUMNS.values()), datatype="str", interactive=False,
+                         wrap=True, column_widths=DECISION_WIDTHS, max_height=700, show_label=False,
+                         elem_id="decisions")
+
+    inputs, outputs = [topic, date_from, date_to], [table, count, download]
+    for trigger in (apply.click, topic.submit, date_from.submit, date_to.submit):
+        trigger(show, inputs, outputs, api_visibility="private")
+    gr.api(decisions_api, api_name="decisions")
+
+
 def build_app(retriever: Retriever) -> gr.Blocks:
     reports = retriever.index.reports
     answer(EXAMPLES[0], retriever)  # warm up: the first pass through torch is seconds slower than the rest
@@ -154,23 +253,28 @@ def build_app(retriever: Retriever) -> gr.Blocks:
         gr.Markdown(f"# {TITLE}\nAsk about the meetings of Labour's National Executive Committee. "
                     "Answers quote the reports word for word, with the meeting date and section.")
         gr.Markdown(f"**Please note:** {DISCLAIMER}", elem_id="disclaimer")
-        with gr.Row():
-            with gr.Column(scale=3):
-                chatbot = gr.Chatbot(label="Conversation", height=560, latex_delimiters=[], sanitize_html=True,
-                                     elem_id="chat", placeholder="Ask a question about the NEC meetings below.")
-                with gr.Row():
-                    box = gr.Textbox(placeholder="e.g. When was the conference timetable agreed?", show_label=False,
-                                     scale=5, elem_id="question", autofocus=True, submit_btn=False)
-                    send = gr.Button("Ask", variant="primary", scale=1, elem_id="ask")
-                gr.Examples(EXAMPLES, inputs=box, label="Example questions")
-                clear = gr.Button("New conversation", size="sm")
-            with gr.Column(scale=1):
-                with gr.Accordion("Filter by meeting", open=True):
-                    meeting = gr.Dropdown(_meeting_choices(reports), value="", label="Meeting", elem_id="meeting")
-                    date_from = gr.Textbox(label="From", placeholder="YYYY, YYYY-MM or YYYY-MM-DD")
-                    date_to = gr.Textbox(label="To", placeholder="YYYY, YYYY-MM or YYYY-MM-DD")
-                with gr.Accordion("Meetings in the reports", open=True):
-                    gr.Markdown(meetings_list(reports), elem_id="meetings")
+        with gr.Tab("Ask", elem_id="ask-tab"):
+            with gr.Row():
+                with gr.Column(scale=3):
+                    chatbot = gr.Chatbot(label="Conversation", height=560, latex_delimiters=[], sanitize_html=True,
+                                         elem_id="chat", placeholder="Ask a question about the NEC meetings below.")
+                    with gr.Row():
+                        box = gr.Textbox(placeholder="e.g. When was the conference timetable agreed?",
+                                         show_label=False, scale=5, elem_id="question", autofocus=True,
+                                         submit_btn=False)
+                        send = gr.Button("Ask", variant="primary", scale=1, elem_id="ask")
+                    gr.Examples(EXAMPLES, inputs=box, label="Example questions")
+                    clear = gr.Button("New conversation", size="sm")
+                with gr.Column(scale=1):
+                    with gr.Accordion("Filter by meeting", open=True):
+                        meeting = gr.Dropdown(_meeting_choices(reports), value="", label="Meeting", elem_id="meeting")
+                        date_from = gr.Textbox(label="From", placeholder=DATE_HINT)
+                        date_to = gr.Textbox(label="To", placeholder=DATE_HINT)
+                    with gr.Accordion("Meetings in the reports", open=True):
+                        gr.Markdown(meetings_list(reports), elem_id="meetings")
+
+        with gr.Tab("Decisions", elem_id="decisions-tab"):
+            decisions_view(retriever)
 
         inputs = [box, chatbot, meeting, date_from, date_to]
         outputs = [chatbot, box]

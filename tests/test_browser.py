@@ -1,11 +1,12 @@
-"""The chat in a real headless Chromium: ask, see the quote and its date, open it in context.
+"""The app in a real headless Chromium: ask, see the quote and its date, open it in context; list decisions.
 
 Needs Debian's chromium (/usr/bin/chromium); .ci/run installs it and sets NEC_REQUIRE_BROWSER=1
-so that CI fails rather than skips when it is missing. A screenshot lands in test-artifacts/.
+so that CI fails rather than skips when it is missing. Screenshots land in test-artifacts/.
 """
 
 from __future__ import annotations
 
+import csv
 import os
 import shutil
 
@@ -74,3 +75,33 @@ def test_markup_in_a_question_is_shown_as_text_never_run(page, payload):
     assert payload in page.inner_text("#chat")
     assert page.dialogs == []
     assert page.locator("#chat img[src='x']").count() == 0
+
+
+@pytest.fixture
+def decisions_tab(page):
+    """The Decisions tab open, and the chat's tab again afterwards for the tests that ask."""
+    page.click("#decisions-tab-button")
+    page.locator("#decisions").get_by_text("1 November 2011").first.wait_for(timeout=30_000)
+    yield page
+    page.click("#ask-tab-button")
+
+
+def test_decisions_tab_filters_by_topic_and_downloads_what_it_shows(decisions_tab):
+    page = decisions_tab
+    total = int(page.inner_text("#decision-count").split()[0])
+    page.fill("#decision-topic textarea", "London mayoral primary")
+    page.press("#decision-topic textarea", "Enter")
+    page.wait_for_function(  # the count and the table update separately
+        "n => parseInt(document.querySelector('#decision-count').innerText) < n"
+        " && !document.querySelector('#decisions').innerText.includes('1 November 2011')", arg=total, timeout=30_000)
+    table = page.inner_text("#decisions")
+    assert "Mayoral primary" in table and "4 November 2014" in table
+    with page.expect_download() as download:
+        page.click("#decision-csv")
+    assert download.value.suggested_filename == "nec-decisions.csv"
+    with open(download.value.path(), encoding="utf-8-sig", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == int(page.inner_text("#decision-count").split()[0])
+    assert {r["meeting_date"] for r in rows} == {"2014-11-04"} and any("Mayoral primary" in r["text"] for r in rows)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "decisions.png"), full_page=True)
