@@ -50,6 +50,10 @@ class Decision:
     def to_dict(self) -> dict:
         return asdict(self)
 
+    def sort_key(self) -> tuple[str, str, int]:
+        """Oldest meeting first, then in reading order."""
+        return self.meeting_date, self.source, self.start
+
     def search_text(self) -> str:
         """What a decision is matched on: its topic label and its words."""
         return f"{self.topic}: {self.text}"
@@ -71,7 +75,7 @@ def find_decisions(reports: dict[str, Report], chunks: list[Chunk], embedder: Em
     decisions = sorted(
         (Decision(c.meeting_date, c.section, c.source, text, s, e, TOPICS[int(np.argmax(row))])
          for (c, s, e), text, row in zip(found, texts, similarity)),
-        key=lambda d: (d.meeting_date, d.source, d.start))
+        key=Decision.sort_key)
     return decisions, embedder.encode([d.search_text() for d in decisions])
 
 

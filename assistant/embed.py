@@ -49,6 +49,8 @@ class Embedder:
 
     def encode(self, texts: list[str], batch_size: int = 32, progress: bool = False) -> np.ndarray:
         model = self.model
+        if not texts:
+            return np.zeros((0, self.dimensions), dtype=np.float32)
         with self._lock:
             vectors = model.encode(
                 texts, batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True,

@@ -14,6 +14,7 @@ import os
 import re
 import shutil
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,11 +24,11 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-from . import chunking, dates, decisions, furniture, ingest
+from . import ann, chunking, dates, decisions, furniture, ingest
 from .chunking import Chunk, Chunker, quote_spans
 from .decisions import Decision, find_decisions
 from .embed import Embedder
-from .ingest import METADATA_FILE, Report, Section, Paragraph, read_corpus, report_files
+from .ingest import METADATA_FILE, Paragraph, Report, Section, load_metadata, read_report, report_files
 
 FORMAT = 4
 CURRENT = "current"
@@ -63,13 +64,17 @@ def expected_manifest(corpus_dir: Path, chunker: Chunker, embedder: Embedder) ->
     }
 
 
+def _build_reasons(manifest: dict, expected: dict) -> list[str]:
+    """What changed in how the index is built (format, model, chunker, code): any of it voids every vector."""
+    return [f"{what} changed ({manifest.get(key)!r} → {expected[key]!r})"
+            for key, what in (("format", "index format"), ("model", "embedding model"),
+                              ("chunker", "chunker settings"), ("pipeline", "ingestion/chunking code"))
+            if manifest.get(key) != expected[key]]
+
+
 def stale_reasons(manifest: dict, expected: dict) -> list[str]:
     """Why an index built under `manifest` cannot serve `expected`; [] when it can."""
-    reasons = []
-    for key, what in (("format", "index format"), ("model", "embedding model"), ("chunker", "chunker settings"),
-                      ("pipeline", "ingestion/chunking code")):
-        if manifest.get(key) != expected[key]:
-            reasons.append(f"{what} changed ({manifest.get(key)!r} → {expected[key]!r})")
+    reasons = _build_reasons(manifest, expected)
     old, new = manifest.get("corpus", {}), expected["corpus"]
     for name in sorted(new.keys() - old.keys()):
         reasons.append(f"new file {name}")
@@ -125,9 +130,15 @@ class Index:
         """Rows of `quote_vectors` for the sentences of chunk `position`, in `quote_spans` order."""
         return np.arange(self._quote_start[position], self._quote_start[position + 1])
 
-    def search(self, query_vectors: np.ndarray, k: int, params: faiss.SearchParameters | None = None
+    def search(self, query_vectors: np.ndarray, k: int, allowed: np.ndarray | None = None
                ) -> tuple[np.ndarray, np.ndarray]:
+        """The k nearest chunks, among the rows in `allowed` when given."""
         k = min(k, len(self.chunks))
+        params = None
+        if allowed is not None:
+            selector = faiss.IDSelectorBatch(allowed)
+            params = (faiss.SearchParametersIVF(sel=selector, nprobe=self.vectors.nprobe)
+                      if isinstance(self.vectors, faiss.IndexIVF) else faiss.SearchParameters(sel=selector))
         return self.vectors.search(np.ascontiguousarray(query_vectors, dtype=np.float32), k, params=params)
 
 
@@ -150,42 +161,75 @@ def _report_from_dict(data: dict) -> Report:
 
 def embed(reports: list[Report], chunks: list[Chunk], embedder: Embedder, manifest: dict,
           text_of: Callable[[Chunk], str] = Chunk.embedding_text,
-          log: Callable[[str], None] = lambda _: None, progress: bool = False) -> Index:
-    """Embed chunks and their quotable sentences into an in-memory Index."""
-    if not chunks:
+          log: Callable[[str], None] = lambda _: None, progress: bool = False, reuse: Index | None = None) -> Index:
+    """Embed chunks and their quotable sentences into an in-memory Index.
+
+    With `reuse`, the chunks, vectors and decisions of every report it holds are taken from it
+    and only the other reports' chunks are embedded: adding one report costs that report alone."""
+    if not chunks and not reuse:
         raise IndexUnavailable("no reports to index")
     reports_by = {r.source: r for r in reports}
-    log(f"embedding {len(chunks)} chunks from {len(reports)} reports")
-    vectors = embedder.encode([text_of(c) for c in chunks], progress=progress)
-    flat = faiss.IndexFlatIP(vectors.shape[1])
-    flat.add(vectors)
+    kept = [i for i, c in enumerate(reuse.chunks) if c.source in reports_by] if reuse else []
+    log(f"embedding {len(chunks)} chunks from {len({c.source for c in chunks})} reports"
+        + (f"; reusing {len(kept)} chunks already embedded" if reuse else ""))
+    new_vectors = embedder.encode([text_of(c) for c in chunks], progress=progress)
     sentences = [reports_by[c.source].text[a:b] for c in chunks for a, b in quote_spans(c)]
     log(f"embedding {len(sentences)} quotable sentences")
-    quote_vectors = embedder.encode(sentences, progress=progress)
-    decisions, decision_vectors = find_decisions(reports_by, chunks, embedder)
-    log(f"found {len(decisions)} decisions")
+    new_quote_vectors = embedder.encode(sentences, progress=progress)
+    new_decisions, new_decision_vectors = find_decisions(reports_by, chunks, embedder)
+    if reuse:
+        sentence_rows = np.concatenate([reuse.quote_rows(i) for i in kept] + [np.zeros(0, dtype=np.int64)])
+        old_decisions = [i for i, d in enumerate(reuse.decisions) if d.source in reports_by]
+        chunks = [reuse.chunks[i] for i in kept] + chunks
+        new_vectors = np.vstack([reuse.vectors.reconstruct_batch(np.array(kept, dtype=np.int64)), new_vectors])
+        new_quote_vectors = np.vstack([reuse.quote_vectors[sentence_rows], new_quote_vectors])
+        new_decisions = [reuse.decisions[i] for i in old_decisions] + new_decisions
+        new_decision_vectors = np.vstack([reuse.decision_vectors[old_decisions], new_decision_vectors])
+        order = sorted(range(len(new_decisions)), key=lambda i: new_decisions[i].sort_key())
+        new_decisions, new_decision_vectors = [new_decisions[i] for i in order], new_decision_vectors[order]
+    log(f"found {len(new_decisions)} decisions")
+    vectors, chosen = ann.vector_index(new_vectors)
     manifest = {
         **manifest,
-        "dimensions": int(vectors.shape[1]),
-        "faiss_index": "IndexFlatIP (exact inner product on unit vectors)",
+        "dimensions": int(new_vectors.shape[1]),
+        "faiss_index": chosen,
         "chunk_count": len(chunks),
         "report_count": len(reports),
+        "embedded_chunks": len(new_vectors) - len(kept),
     }
-    return Index(manifest, flat, chunks, reports_by, quote_vectors, decisions, decision_vectors)
+    return Index(manifest, ann.prepare(vectors, chosen), chunks, reports_by, new_quote_vectors, new_decisions,
+                 new_decision_vectors)
+
+
+def _reusable(index_dir: Path, expected: dict) -> Index | None:
+    """The index in service, when it was built with this model, chunker, code and metadata file."""
+    try:
+        old = load(index_dir)
+    except IndexUnavailable:
+        return None
+    same_metadata = old.manifest["corpus"].get(METADATA_FILE) == expected["corpus"].get(METADATA_FILE)
+    return old if same_metadata and not _build_reasons(old.manifest, expected) else None
 
 
 def build(corpus_dir: Path, index_dir: Path, embedder: Embedder, chunker: Chunker | None = None,
           log: Callable[[str], None] = lambda _: None, progress: bool = False) -> Index:
-    """Ingest, chunk, embed and save; the new index goes live only once it is complete."""
+    """Ingest, chunk, embed and save; the new index goes live only once it is complete.
+
+    Reports whose file is unchanged since the index in service are not read or embedded again."""
     chunker = chunker or Chunker(model_fits=embedder.fits)
     started = time.perf_counter()
     expected = expected_manifest(corpus_dir, chunker, embedder)
-    reports = read_corpus(corpus_dir)
-    for report in reports:
+    old = _reusable(index_dir, expected)
+    unchanged = {name for name, sha in expected["corpus"].items()
+                 if old and name in old.reports and old.manifest["corpus"].get(name) == sha}
+    metadata = load_metadata(corpus_dir)
+    fresh = [read_report(p, metadata) for p in report_files(corpus_dir) if p.name not in unchanged]
+    for report in fresh:
         for note in report.notes:
             log(f"{report.source}: {note}")
-    chunks = [c for r in reports for c in chunker.chunk(r)]
-    index = embed(reports, chunks, embedder, expected, log=log, progress=progress)
+    reports = sorted([old.reports[n] for n in unchanged] + fresh, key=lambda r: (r.meeting_date.sort_key(), r.source))
+    chunks = [c for r in fresh for c in chunker.chunk(r)]
+    index = embed(reports, chunks, embedder, expected, log=log, progress=progress, reuse=old if unchanged else None)
     index.manifest["built_at"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
     index.manifest["build_seconds"] = round(time.perf_counter() - started, 2)
     save(index, index_dir)
@@ -195,8 +239,7 @@ def build(corpus_dir: Path, index_dir: Path, embedder: Embedder, chunker: Chunke
 def save(index: Index, index_dir: Path) -> None:
     """Write a complete build folder, then point `current` at it with one atomic rename."""
     index_dir.mkdir(parents=True, exist_ok=True)
-    build_dir = index_dir / f"build-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
-    build_dir.mkdir()
+    build_dir = Path(tempfile.mkdtemp(prefix=f"build-{time.strftime('%Y%m%d-%H%M%S')}-", dir=index_dir))
     faiss.write_index(index.vectors, str(build_dir / "vectors.faiss"))
     np.save(build_dir / "quotes.npy", index.quote_vectors)
     np.save(build_dir / "decisions.npy", index.decision_vectors)
@@ -236,6 +279,7 @@ def load(index_dir: Path) -> Index:
         decision_vectors = np.load(current / "decisions.npy")
     except (OSError, ValueError, TypeError, KeyError, RuntimeError) as exc:
         raise IndexUnavailable(f"index in {index_dir} is unreadable: {exc}") from exc
+    vectors = ann.prepare(vectors, manifest.get("faiss_index", {}))
     if vectors.ntotal != len(chunks):
         raise IndexUnavailable(f"index in {index_dir} is inconsistent: {vectors.ntotal} vectors for {len(chunks)} chunks")
     try:

@@ -9,11 +9,9 @@ Measured on eval/qa.jsonl with `nec-assistant eval --compare` (see README for th
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
-import re
-
-import faiss
 import numpy as np
 
 from .chunking import Chunk
@@ -76,15 +74,17 @@ class Filters:
     def __bool__(self) -> bool:
         return any((self.date_from, self.date_to, self.meeting))
 
-    def allows(self, chunk: Chunk) -> bool:
-        return self.allows_date(chunk.meeting_date)
-
     def allows_date(self, date: str) -> bool:
         if self.meeting and date != self.meeting:
             return False
         if self.date_from and date[:len(self.date_from)] < self.date_from:
             return False
         return not (self.date_to and date[:len(self.date_to)] > self.date_to)
+
+
+def _top(values: np.ndarray, n: int) -> np.ndarray:
+    """Positions of the n largest values, in no particular order: a partition, not a sort of them all."""
+    return np.argpartition(-values, n)[:n] if len(values) > n else np.arange(len(values))
 
 
 def _minmax(values: np.ndarray) -> np.ndarray:
@@ -139,6 +139,12 @@ class Retriever:
         self.index, self.embedder = index, embedder
         self.dense_weight, self.sentence_weight, self.use_intent = dense_weight, sentence_weight, use_intent
         self.bm25 = BM25Index(index.chunks)
+        self._dates, self._date_of = np.unique([c.meeting_date for c in index.chunks], return_inverse=True)
+
+    def _allowed(self, filters: Filters) -> np.ndarray:
+        """Rows of the chunks from meetings the filters allow, found per meeting date, not per chunk."""
+        dates = np.array([filters.allows_date(d) for d in self._dates], dtype=bool)
+        return np.flatnonzero(dates[self._date_of]).astype(np.int64)
 
     def search(self, question: str, k: int = 5, filters: Filters = Filters(),
                query_vector: np.ndarray | None = None) -> list[Hit]:
@@ -146,19 +152,18 @@ class Retriever:
         if not question.strip():
             return []
         chunks = self.index.chunks
-        params = None
-        if filters:  # no per-chunk pass on the unfiltered hot path
-            allowed = np.array([i for i, c in enumerate(chunks) if filters.allows(c)], dtype=np.int64)
-            if not len(allowed):
-                return []
-            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(allowed))
+        allowed = self._allowed(filters) if filters else None  # no per-chunk pass on the unfiltered hot path
+        if allowed is not None and not len(allowed):
+            return []
         if query_vector is None:
             query_vector = self.embedder.encode([question])
-        _, ids = self.index.search(query_vector, DEPTH, params)
+        _, ids = self.index.search(query_vector, DEPTH, allowed)
         lexical = self.bm25.scores(question)
-        if filters:
-            lexical[np.setdiff1d(np.arange(len(chunks)), allowed)] = 0
-        top_lexical = np.argsort(-lexical)[:DEPTH]
+        if allowed is not None:
+            kept = np.zeros(len(chunks), dtype=bool)
+            kept[allowed] = True
+            lexical[~kept] = 0
+        top_lexical = _top(lexical, DEPTH)
         candidates = np.array(sorted({int(i) for i in ids[0] if i >= 0} | {int(i) for i in top_lexical if lexical[i] > 0}))
 
         cosine = self.index.vectors.reconstruct_batch(candidates) @ query_vector[0]

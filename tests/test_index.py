@@ -62,3 +62,44 @@ def test_missing_or_broken_index_says_what_is_wrong(tmp_path, index, corpus_copy
     rebuilt = open_index(corpus_copy, tmp_path, embedder, log=messages.append)
     assert rebuilt.chunks and "unreadable" in messages[0]
     assert json.loads((tmp_path / "current" / "manifest.json").read_text())["chunk_count"] == len(rebuilt.chunks)
+
+
+def test_adding_a_report_embeds_only_its_chunks(corpus_copy, embedder, tmp_path):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(corpus_copy, corpus)
+    held_back = corpus / "003_f1e80eed3dac3883.txt"
+    text = held_back.read_text(encoding="utf-8")
+    held_back.unlink()
+    before = build(corpus, tmp_path / "index", embedder)
+    held_back.write_text(text, encoding="utf-8")
+    messages = []
+    after = open_index(corpus, tmp_path / "index", embedder, log=messages.append)
+    new = [c for c in after.chunks if c.source == held_back.name]
+    assert after.manifest["embedded_chunks"] == len(new) > 0
+    assert len(after.chunks) == len(before.chunks) + len(new)
+    assert any(f"reusing {len(before.chunks)} chunks" in m for m in messages)
+    whole = build(corpus_copy, tmp_path / "whole", embedder)  # the same corpus built from nothing
+    rows = {c.chunk_id: i for i, c in enumerate(whole.chunks)}
+    for i, chunk in enumerate(after.chunks):
+        assert abs(after.vectors.reconstruct(i) - whole.vectors.reconstruct(rows[chunk.chunk_id])).max() < 1e-5
+    assert after.decisions == whole.decisions
+
+
+def test_large_corpus_gets_an_approximate_index_tuned_to_recall(corpus_copy, embedder, tmp_path, monkeypatch):
+    from assistant import ann
+    from assistant.answer import answer
+    from assistant.retrieve import Filters, Retriever
+
+    monkeypatch.setattr(ann, "EXACT_UP_TO", 50)  # the real corpus stands in for a large one
+    built = build(corpus_copy, tmp_path, embedder)
+    chosen = load(tmp_path).manifest["faiss_index"]
+    assert chosen["kind"] == "IVFFlat" and not chosen["exact"]
+    assert chosen["recall_at_10"] >= 0.95 and 1 <= chosen["nprobe"] <= chosen["nlist"]
+    loaded = load(tmp_path)
+    assert loaded.vectors.nprobe == chosen["nprobe"]
+    retriever = Retriever(loaded, embedder)
+    result = answer("How much will supporters pay to vote in the London mayoral primary?", retriever)
+    assert any("(£3)" in c.quote and c.meeting_date == "2014-11-04" for c in result.citations)
+    hits = retriever.search("primaries", k=5, filters=Filters(meeting="2013-07-16"))
+    assert hits and all(h.chunk.meeting_date == "2013-07-16" for h in hits)
+    assert len(built.chunks) == loaded.vectors.ntotal
