@@ -9,12 +9,12 @@ answer says so instead of quoting something unrelated.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from .dates import mentioned_periods
-from .chunking import Chunk
+from .chunking import Chunk, encoding
 from .decisions import TOPIC_MATCH, asks_about_decisions
 from .index import Index
 from .retrieve import Filters, Hit, Retriever
@@ -26,6 +26,9 @@ PASSAGES = 5
 MAX_QUOTES = 4
 QUOTE_WITHIN = 0.75  # quote sentences scoring at least this share of the best one
 NOTHING_FOUND = "I couldn't find anything about that in the NEC reports."
+ASK_SOMETHING = "Please type a question about the NEC meetings."
+MAX_QUESTION_TOKENS = 200  # cl100k tokens: within the model's 256 word pieces for ordinary text
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\ufeff]")
 # The decision timeline:
 TIMELINE_WITHIN = 0.85  # other decisions listed: at least this share of the chosen one's score
 FOLLOW_UP_SIMILAR = 0.6  # cosine of a sentence at another meeting with the decision it returns to
@@ -60,10 +63,23 @@ class Answer:
     answer: str
     abstained: bool
     citations: list[Citation]
+    note: str | None = None  # what was done to the question before answering it
 
     def to_dict(self) -> dict:
         return {"question": self.question, "answer": self.answer, "abstained": self.abstained,
-                "citations": [c.to_dict() for c in self.citations]}
+                "citations": [c.to_dict() for c in self.citations], "note": self.note}
+
+
+def tidy_question(question: str) -> tuple[str, str | None]:
+    """The question as the model can read it: control characters out, white space folded, and cut
+    to MAX_QUESTION_TOKENS (counted with tiktoken), with a note saying so when it was cut."""
+    text = " ".join(_CONTROL.sub(" ", question).split())
+    tokens = encoding().encode(text, disallowed_special=())
+    if len(tokens) <= MAX_QUESTION_TOKENS:
+        return text, None
+    cut = encoding().decode(tokens[:MAX_QUESTION_TOKENS]).rstrip("\ufffd")
+    return cut, (f"Your question was {len(tokens):,} tokens long; I read only its first {MAX_QUESTION_TOKENS} "
+                 f"(“{cut[:60]}…”).")
 
 
 def unknown_names(question: str, index: Index) -> list[str]:
@@ -184,6 +200,15 @@ def decision_answer(question: str, retriever: Retriever, filters: Filters, max_q
 
 def answer(question: str, retriever: Retriever, filters: Filters = Filters(), passages: int = PASSAGES,
            max_quotes: int = MAX_QUOTES) -> Answer:
+    """Answer any text typed: an empty question is asked for again, an over-long one is cut with a note."""
+    asked, note = tidy_question(question)
+    if not asked:
+        return Answer(asked, ASK_SOMETHING, True, [])
+    result = _answer(asked, retriever, filters, passages, max_quotes)
+    return replace(result, answer=f"{result.answer}\n({note})", note=note) if note else result
+
+
+def _answer(question: str, retriever: Retriever, filters: Filters, passages: int, max_quotes: int) -> Answer:
     query = retriever.embedder.encode([question])
     hits = retriever.search(question, k=passages, filters=filters, query_vector=query)
     if asks_about_decisions(question):

@@ -117,6 +117,8 @@ def format_answer(result: Answer, reports: dict[str, Report], scope: str = "") -
             f'<div class="context">{_context_html(report, c)}</div></details>'
             "</div>"
         )
+    if result.note:
+        blocks.append(f'<p class="note">{html.escape(result.note)}</p>')
     # One line with no blank lines: a blank line would end the HTML block for the markdown renderer.
     return "".join(blocks)
 

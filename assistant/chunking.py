@@ -24,13 +24,13 @@ _SENTENCE_BREAK = re.compile(r"(?<=[.!?…])(['\"”’)\]]?)\s+(?=['\"“‘(\[
 
 
 @lru_cache(maxsize=1)
-def _encoding() -> tiktoken.Encoding:
+def encoding() -> tiktoken.Encoding:
     return tiktoken.get_encoding(ENCODING)
 
 
 def count_tokens(text: str) -> int:
     """Tokens in `text` under cl100k_base (the budget's unit)."""
-    return len(_encoding().encode(text, disallowed_special=()))
+    return len(encoding().encode(text, disallowed_special=()))
 
 
 @dataclass(frozen=True)

@@ -48,7 +48,8 @@ def cmd_index(args: argparse.Namespace) -> None:
     from .index import build
 
     started = time.perf_counter()
-    index = build(args.corpus, args.index, Embedder(), log=lambda m: print(m, file=sys.stderr), progress=True)
+    index = build(args.corpus, args.index, Embedder(), log=lambda m: print(m, file=sys.stderr), progress=True,
+                  strict=args.strict)
     m = index.manifest
     print(f"indexed {m['chunk_count']} chunks from {m['report_count']} reports in {time.perf_counter() - started:.1f} s "
           f"→ {args.index / 'current'}")
@@ -159,6 +160,7 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("index", help="build the index from the corpus")
+    p.add_argument("--strict", action="store_true", help="stop at the first report that cannot be read")
     _paths(p)
     p.set_defaults(run=cmd_index)
 

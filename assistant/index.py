@@ -28,9 +28,9 @@ from . import ann, chunking, dates, decisions, furniture, ingest
 from .chunking import Chunk, Chunker, quote_spans
 from .decisions import Decision, find_decisions
 from .embed import Embedder
-from .ingest import METADATA_FILE, Paragraph, Report, Section, load_metadata, read_report, report_files
+from .ingest import METADATA_FILE, IngestError, Paragraph, Report, Section, load_metadata, read_reports, report_files
 
-FORMAT = 4
+FORMAT = 5
 CURRENT = "current"
 _FILES = ("manifest.json", "vectors.faiss", "chunks.jsonl", "reports.json", "quotes.npy", "decisions.json", "decisions.npy")
 
@@ -212,28 +212,45 @@ def _reusable(index_dir: Path, expected: dict) -> Index | None:
 
 
 def build(corpus_dir: Path, index_dir: Path, embedder: Embedder, chunker: Chunker | None = None,
-          log: Callable[[str], None] = lambda _: None, progress: bool = False) -> Index:
+          log: Callable[[str], None] = lambda _: None, progress: bool = False, strict: bool = False) -> Index:
     """Ingest, chunk, embed and save; the new index goes live only once it is complete.
 
-    Reports whose file is unchanged since the index in service are not read or embedded again."""
+    Reports whose file is unchanged since the index in service are not read or embedded again. A
+    file that cannot be read is skipped, and listed at the end, unless `strict`."""
     chunker = chunker or Chunker(model_fits=embedder.fits)
     started = time.perf_counter()
     expected = expected_manifest(corpus_dir, chunker, embedder)
     old = _reusable(index_dir, expected)
     unchanged = {name for name, sha in expected["corpus"].items()
                  if old and name in old.reports and old.manifest["corpus"].get(name) == sha}
-    metadata = load_metadata(corpus_dir)
-    fresh = [read_report(p, metadata) for p in report_files(corpus_dir) if p.name not in unchanged]
+    kept = [old.reports[n] for n in unchanged]
+    fresh, skipped = read_reports([p for p in report_files(corpus_dir) if p.name not in unchanged],
+                                  load_metadata(corpus_dir), strict, known=kept)
     for report in fresh:
         for note in report.notes:
             log(f"{report.source}: {note}")
-    reports = sorted([old.reports[n] for n in unchanged] + fresh, key=lambda r: (r.meeting_date.sort_key(), r.source))
+    reports = sorted(kept + fresh, key=lambda r: (r.meeting_date.sort_key(), r.source))
+    if not reports:
+        raise IndexUnavailable(f"no report in {corpus_dir} could be read: " + "; ".join(map(str, skipped)))
     chunks = [c for r in fresh for c in chunker.chunk(r)]
     index = embed(reports, chunks, embedder, expected, log=log, progress=progress, reuse=old if unchanged else None)
+    index.manifest["skipped"] = [str(e) for e in skipped]
     index.manifest["built_at"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
     index.manifest["build_seconds"] = round(time.perf_counter() - started, 2)
     save(index, index_dir)
+    if skipped:
+        log(f"skipped {len(skipped)} file{'s' if len(skipped) > 1 else ''} (fix and rebuild, or --strict to stop on them):")
+        for problem in skipped:
+            log(f"  {problem}")
     return index
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def save(index: Index, index_dir: Path) -> None:
@@ -250,6 +267,7 @@ def save(index: Index, index_dir: Path) -> None:
             fh.write(json.dumps(chunk.to_dict(), ensure_ascii=False) + "\n")
     (build_dir / "reports.json").write_text(
         json.dumps([_report_to_dict(r) for r in index.reports.values()], ensure_ascii=False), encoding="utf-8")
+    index.manifest["checksums"] = {name: _sha256(build_dir / name) for name in _FILES if name != "manifest.json"}
     (build_dir / "manifest.json").write_text(json.dumps(index.manifest, indent=2, ensure_ascii=False), encoding="utf-8")
     for name in _FILES:
         with open(build_dir / name, "rb") as fh:
@@ -270,6 +288,10 @@ def load(index_dir: Path) -> Index:
         raise IndexUnavailable(f"no index in {index_dir}")
     try:
         manifest = json.loads((current / "manifest.json").read_text(encoding="utf-8"))
+        damaged = [name for name, digest in manifest.get("checksums", {}).items() if _sha256(current / name) != digest]
+        if damaged:
+            raise IndexUnavailable(f"index in {index_dir} is damaged: {', '.join(damaged)} "
+                                   "no longer match the checksums in its manifest")
         vectors = faiss.read_index(str(current / "vectors.faiss"))
         with open(current / "chunks.jsonl", encoding="utf-8") as fh:
             chunks = [Chunk(**json.loads(line)) for line in fh]
@@ -293,6 +315,7 @@ def open_index(corpus_dir: Path, index_dir: Path, embedder: Embedder, chunker: C
                log: Callable[[str], None] = lambda msg: print(msg, file=sys.stderr), progress: bool = False) -> Index:
     """The index for this corpus: loaded when it is current, (re)built when missing or stale."""
     chunker = chunker or Chunker(model_fits=embedder.fits)
+    index = None
     try:
         index = load(index_dir)
         reasons = stale_reasons(index.manifest, expected_manifest(corpus_dir, chunker, embedder))
@@ -301,4 +324,10 @@ def open_index(corpus_dir: Path, index_dir: Path, embedder: Embedder, chunker: C
     if not reasons:
         return index
     log("building the index: " + "; ".join(reasons[:5]) + (f" (+{len(reasons) - 5} more)" if len(reasons) > 5 else ""))
-    return build(corpus_dir, index_dir, embedder, chunker, log=log, progress=progress)
+    try:
+        return build(corpus_dir, index_dir, embedder, chunker, log=log, progress=progress)
+    except (IngestError, IndexUnavailable) as exc:
+        if index is None:
+            raise
+        log(f"the new index could not be built ({exc}); still serving the index built {index.manifest.get('built_at')}")
+        return index

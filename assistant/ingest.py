@@ -17,6 +17,7 @@ from .furniture import is_furniture_line, trailer_start
 
 METADATA_FILE = "meetings.toml"
 REPORT_SUFFIXES = (".txt", ".md")
+MAX_REPORT_BYTES = 2_000_000
 OPENING_SECTION = "Opening"
 
 _BULLET = re.compile(r"^(?:[•·▪◦*]|[-–—](?=\s)|\d{1,2}[.)](?=\s))\s*")
@@ -250,6 +251,9 @@ def parse_report(path: Path, raw: str, meta: dict | None = None) -> Report:
     """Parse one report's text; `meta` is its entry from corpus/meetings.toml, if any."""
     meta = meta or {}
     lines = raw.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff").replace("\u00a0", " ").split("\n")
+    first = next((i for i, line in enumerate(lines) if line.strip() and not is_furniture_line(line)), None)
+    if first is None or trailer_start(lines, first) == first:
+        raise IngestError(path, "no report text found, only page furniture (comments, teasers or prompts)")
     paras = _paragraphs(lines, 1)
     header, body = _split_header(paras)
     cut = trailer_start(lines, body[0].line - 1 if body else len(lines))
@@ -294,14 +298,21 @@ def parse_report(path: Path, raw: str, meta: dict | None = None) -> Report:
 def read_report(path: Path, metadata: dict[str, dict] | None = None) -> Report:
     """Read and parse one report file; errors name the file."""
     try:
-        raw = path.read_bytes().decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = path.read_bytes()[: exc.start].count(b"\n") + 1
-        raise IngestError(path, f"not UTF-8 text (byte {exc.start})", line) from exc
+        size = path.stat().st_size
+        if size > MAX_REPORT_BYTES:
+            raise IngestError(path, f"{size / 1e6:.1f} MB is over the {MAX_REPORT_BYTES / 1e6:.0f} MB limit for one "
+                                    "report (the reports so far are 11–16 KB): is it really a report?")
+        data = path.read_bytes()
     except OSError as exc:
         raise IngestError(path, f"cannot read: {exc.strerror}") from exc
-    if "\x00" in raw:
+    if b"\x00" in data:
         raise IngestError(path, "binary file, not a text report")
+    try:
+        raw = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise IngestError(path, f"not UTF-8 text (byte {exc.start})", data[: exc.start].count(b"\n") + 1) from exc
+    if not raw.strip():
+        raise IngestError(path, "empty file")
     return parse_report(path, raw, (metadata or {}).get(path.name))
 
 
@@ -316,7 +327,35 @@ def report_files(corpus_dir: Path) -> list[Path]:
 
 
 def read_corpus(corpus_dir: Path) -> list[Report]:
-    """Every report in the corpus folder, in date order."""
-    metadata = load_metadata(corpus_dir)
-    reports = [read_report(p, metadata) for p in report_files(corpus_dir)]
-    return sorted(reports, key=lambda r: (r.meeting_date.sort_key(), r.source))
+    """Every report in the corpus folder, in date order; the first that cannot be read raises."""
+    reports, _ = read_reports(report_files(corpus_dir), load_metadata(corpus_dir), strict=True)
+    return reports
+
+
+def read_reports(paths: list[Path], metadata: dict[str, dict], strict: bool = False,
+                 known: list[Report] = ()) -> tuple[list[Report], list[IngestError]]:
+    """The reports that can be read, in date order, and what was wrong with the others.
+
+    One bad file does not stop the rest unless `strict`. A file whose cleaned text repeats a report
+    already read (or one in `known`) is skipped as a copy; two different reports of one meeting (by
+    two NEC members, say) are both kept, each with a note naming the other."""
+    reports: list[Report] = []
+    skipped: list[IngestError] = []
+    by_text = {r.text: r.source for r in known}
+    for path in paths:
+        try:
+            report = read_report(path, metadata)
+            if report.text in by_text:
+                raise IngestError(path, f"same text as {by_text[report.text]}: skipped as a copy")
+        except IngestError as exc:
+            if strict:
+                raise
+            skipped.append(exc)
+            continue
+        by_text[report.text] = report.source
+        reports.append(report)
+    for report in reports:
+        same = [r.source for r in [*known, *reports] if r.meeting_date == report.meeting_date and r is not report]
+        if same:
+            report.notes.append(f"another report of the meeting of {report.meeting_date.human()}: {', '.join(same)}")
+    return sorted(reports, key=lambda r: (r.meeting_date.sort_key(), r.source)), skipped

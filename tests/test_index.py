@@ -45,7 +45,7 @@ def test_failed_build_leaves_previous_index_in_service(corpus_copy, embedder, tm
     before = build(corpus, tmp_path / "index", embedder)
     (corpus / "bad.txt").write_text("Just some words with no date at all in them, nothing else here.\n")
     with pytest.raises(IngestError, match="bad.txt"):
-        build(corpus, tmp_path / "index", embedder)
+        build(corpus, tmp_path / "index", embedder, strict=True)
     after = load(tmp_path / "index")
     assert after.chunks == before.chunks
     assert len(list((tmp_path / "index").glob("build-*"))) == 1
