@@ -1,0 +1,8 @@
+"""NEC Assistant: questions about Labour NEC meeting reports, answered with dated verbatim quotes."""
+
+import os
+
+# Idle OpenMP threads (torch's and FAISS's) spin while they wait; when the other core is busy with
+# another request, a 10 ms question encode took ~480 ms (bench/benchmark.py). Set before either
+# library is imported, since OpenMP reads it once at start.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")

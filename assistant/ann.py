@@ -1,10 +1,11 @@
 """Choose the FAISS index by corpus size: exact search while it is fast enough, IVF above that.
 
-Exact inner-product search reads every vector for every question: ~15 ms per 100k chunks of 384
-dimensions on this 2-core machine, ~150 ms at 1M (bench/scale.py). Above `EXACT_UP_TO` vectors an
-inverted-file index (IVF) reads only the `nprobe` clusters nearest the question. `nprobe` is chosen
-when the index is built, by measuring recall@10 against exact search on questions made from the
-corpus's own vectors, so the approximate index keeps recall@10 ≥ `TARGET_RECALL`.
+Exact inner-product search reads every vector for every question: p95 ~10 ms at 100k chunks of 384
+dimensions on this 2-core machine, ~100 ms at 1M (bench/benchmark.py). Above `EXACT_UP_TO` vectors
+an inverted-file index (IVF) reads only the `nprobe` clusters nearest the question. `nprobe` is
+chosen when the index is built, by measuring recall@10 against exact search on questions made from
+the corpus's own vectors. Those stand-in questions are easier than real ones (0.99 on them was 0.95
+to 0.96 on the eval's real questions at 1M), so the calibration aims above the 0.95 it must keep.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ import faiss
 import numpy as np
 
 EXACT_UP_TO = 200_000  # vectors; exact search stays under ~30 ms up to here
-TARGET_RECALL = 0.95
+TARGET_RECALL = 0.95  # recall@10 against exact search that real questions must keep
+CALIBRATION_RECALL = 0.995  # what the stand-in questions must reach, a margin for real ones being harder
 CALIBRATION_QUERIES = 200
 QUERY_NOISE = 0.04  # per-dimension noise added to a corpus vector to make a calibration question (cosine ≈ 0.6)
 TRAIN_PER_LIST = 64  # training vectors per IVF list; FAISS warns below 39
@@ -41,7 +43,7 @@ def recall_at_10(index: faiss.Index, exact_ids: np.ndarray, queries: np.ndarray)
 
 
 def ivf_index(vectors: np.ndarray, seed: int = 0) -> tuple[faiss.Index, dict]:
-    """An IVF index over `vectors` with the smallest nprobe that reaches TARGET_RECALL."""
+    """An IVF index over `vectors` with the smallest nprobe that reaches CALIBRATION_RECALL."""
     n, d = vectors.shape
     nlist = 2 ** round(math.log2(math.sqrt(n)))
     ivf = faiss.IndexIVFFlat(faiss.IndexFlatIP(d), d, nlist, faiss.METRIC_INNER_PRODUCT)
@@ -52,14 +54,14 @@ def ivf_index(vectors: np.ndarray, seed: int = 0) -> tuple[faiss.Index, dict]:
 
 
 def calibrate(ivf: faiss.IndexIVF, vectors: np.ndarray) -> dict:
-    """Set the smallest power-of-two nprobe whose recall@10 against exact search reaches the target."""
+    """Set the smallest power-of-two nprobe whose recall@10 against exact search reaches CALIBRATION_RECALL."""
     queries = calibration_queries(vectors)
     _, exact_ids = exact_index(vectors).search(queries, 10)
     nprobe = 1
     while True:
         ivf.nprobe = nprobe
         recall = recall_at_10(ivf, exact_ids, queries)
-        if recall >= TARGET_RECALL or nprobe >= ivf.nlist:
+        if recall >= CALIBRATION_RECALL or nprobe >= ivf.nlist:
             break
         nprobe *= 2
     return {"kind": "IVFFlat", "nlist": int(ivf.nlist), "nprobe": nprobe, "recall_at_10": round(recall, 4),

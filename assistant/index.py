@@ -96,9 +96,11 @@ class Index:
     quote_vectors: np.ndarray  # one row per quotable sentence, chunk by chunk, in order
     decisions: list[Decision]
     decision_vectors: np.ndarray  # one row per decision: its `search_text`
+    quote_spans: list[list[tuple[int, int]]] | None = None  # per chunk; worked out from the chunks when not given
 
     def __post_init__(self) -> None:
-        self.quote_spans = [quote_spans(c) for c in self.chunks]
+        if self.quote_spans is None:
+            self.quote_spans = [quote_spans(c) for c in self.chunks]
         self._quote_start = np.cumsum([0] + [len(s) for s in self.quote_spans])
         if self._quote_start[-1] != len(self.quote_vectors):
             raise IndexUnavailable(f"{len(self.quote_vectors)} sentence vectors for {self._quote_start[-1]} sentences")
@@ -177,7 +179,9 @@ def embed(reports: list[Report], chunks: list[Chunk], embedder: Embedder, manife
     log(f"embedding {len(sentences)} quotable sentences")
     new_quote_vectors = embedder.encode(sentences, progress=progress)
     new_decisions, new_decision_vectors = find_decisions(reports_by, chunks, embedder)
+    spans = [quote_spans(c) for c in chunks]
     if reuse:
+        spans = [reuse.quote_spans[i] for i in kept] + spans
         sentence_rows = np.concatenate([reuse.quote_rows(i) for i in kept] + [np.zeros(0, dtype=np.int64)])
         old_decisions = [i for i, d in enumerate(reuse.decisions) if d.source in reports_by]
         chunks = [reuse.chunks[i] for i in kept] + chunks
@@ -198,7 +202,7 @@ def embed(reports: list[Report], chunks: list[Chunk], embedder: Embedder, manife
         "embedded_chunks": len(new_vectors) - len(kept),
     }
     return Index(manifest, ann.prepare(vectors, chosen), chunks, reports_by, new_quote_vectors, new_decisions,
-                 new_decision_vectors)
+                 new_decision_vectors, spans)
 
 
 def _reusable(index_dir: Path, expected: dict) -> Index | None:

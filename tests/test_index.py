@@ -56,7 +56,10 @@ def test_missing_or_broken_index_says_what_is_wrong(tmp_path, index, corpus_copy
         load(tmp_path)
     build(corpus_copy, tmp_path, embedder)
     (tmp_path / "current" / "chunks.jsonl").write_text('{"not": "a chunk"}\n')
-    with pytest.raises(IndexUnavailable, match="unreadable"):
+    with pytest.raises(IndexUnavailable, match="chunks.jsonl no longer match the checksums"):
+        load(tmp_path)
+    (tmp_path / "current" / "quotes.npy").unlink()
+    with pytest.raises(IndexUnavailable, match="unreadable.*quotes.npy"):
         load(tmp_path)
     messages = []
     rebuilt = open_index(corpus_copy, tmp_path, embedder, log=messages.append)
