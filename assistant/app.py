@@ -18,6 +18,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import gradio as gr
+from starlette.middleware import Middleware
+from starlette.middleware.base import BaseHTTPMiddleware
+from starlette.requests import Request
+from starlette.responses import Response
 
 from .answer import Answer, Citation, answer
 from .conversation import contextualize
@@ -297,6 +301,30 @@ def parse_auth(value: str | None) -> list[tuple[str, str]] | None:
     return [(u, p) for u, p in pairs]
 
 
+_API_INFO = re.compile(rb"window\.gradio_api_info = .*?;</script>", re.S)
+
+
+class HideApiFromStrangers(BaseHTTPMiddleware):
+    """Blank the API description in pages shown to visitors who have not signed in.
+
+    Gradio 6.31 writes it into the login page (routes.py, main()): endpoint names, parameters and
+    the meeting dates the filter takes. With login on, a stranger should learn nothing of the app."""
+
+    async def dispatch(self, request: Request, call_next) -> Response:
+        response = await call_next(request)
+        app = request.app
+        if not getattr(app, "auth", None) or not response.headers.get("content-type", "").startswith("text/html"):
+            return response
+        token = (request.cookies.get(f"access-token-{app.cookie_id}")
+                 or request.cookies.get(f"access-token-unsecure-{app.cookie_id}"))
+        if app.tokens.get(token) is not None:
+            return response
+        body = _API_INFO.sub(b"window.gradio_api_info = {};</script>",
+                             b"".join([chunk async for chunk in response.body_iterator]))
+        headers = {k: v for k, v in response.headers.items() if k.lower() != "content-length"}
+        return Response(body, status_code=response.status_code, headers=headers)
+
+
 def launch(demo: gr.Blocks, host: str | None, port: int | None, auth: str | None, block: bool = True,
            concurrency: int = 8):
     """Serve the app; `concurrency` questions are answered at once (Gradio's default is one)."""
@@ -304,5 +332,5 @@ def launch(demo: gr.Blocks, host: str | None, port: int | None, auth: str | None
     return demo.launch(
         server_name=host, server_port=port, auth=parse_auth(auth or os.environ.get("NEC_ASSISTANT_AUTH")),
         auth_message="NEC Assistant: sign in", prevent_thread_lock=not block, show_error=True, css=CSS,
-        footer_links=["api"], quiet=not block,
+        footer_links=["api"], quiet=not block, app_kwargs={"middleware": [Middleware(HideApiFromStrangers)]},
     )
