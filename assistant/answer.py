@@ -150,8 +150,13 @@ def _follow_ups(index: Index, query: np.ndarray, best: Citation, filters: Filter
     return found
 
 
-def _timeline_lead(best: Citation, others: list[Citation]) -> str:
-    """'Agreed at the NEC meeting of X.', naming the other meetings that came back to it, if any."""
+def _timeline_lead(best: Citation, others: list[Citation], when: bool) -> str:
+    """'Agreed at the NEC meeting of X.', naming the other meetings that came back to it, if any;
+    for 'what has the NEC agreed about X?', every meeting that agreed something on it, oldest first."""
+    if not when and others:
+        meetings = sorted({(c.meeting_date, c.meeting_label) for c in [best, *others]})
+        labels = [label for _, label in meetings]
+        return f"Agreed at the NEC meetings of {', '.join(labels[:-1])} and {labels[-1]}."
     lead = f"Agreed at the NEC meeting of {best.meeting_label}."
     later = sorted({(c.meeting_date, c.meeting_label) for c in others if c.meeting_date > best.meeting_date})
     earlier = sorted({(c.meeting_date, c.meeting_label) for c in others if c.meeting_date < best.meeting_date})
@@ -174,14 +179,18 @@ def decision_answer(question: str, retriever: Retriever, filters: Filters, max_q
     allowed = [i for i, d in enumerate(index.decisions) if filters.allows_date(d.meeting_date)]
     if not allowed:
         return None
-    scores = dict(zip(allowed, (index.decision_vectors[allowed] @ query[0]).tolist()))
+    # Matched on the sentence alone: the topic label in `search_text` ("NEC membership and committees")
+    # would pull every decision towards any question that says "NEC".
+    rows = [index.sentence_row(index.decisions[i].source, index.decisions[i].start) for i in allowed]
+    scores = dict(zip(allowed, (index.quote_vectors[rows] @ query[0]).tolist()))
     in_hits = [i for i in allowed if any(_inside(h.chunk, index.decisions[i].source, index.decisions[i].start)
                                          for h in hits)]
     best = max(in_hits or allowed, key=scores.__getitem__)
     if not in_hits and scores[best] < TOPIC_MATCH:
         return None
     # "When was X agreed?" wants X and what followed it; "What has the NEC agreed about X?" every decision on X.
-    related = [] if _ASKS_WHEN.search(question) else sorted(
+    when = bool(_ASKS_WHEN.search(question))
+    related = [] if when else sorted(
         (i for i in allowed if i != best and scores[i] >= max(TOPIC_MATCH, TIMELINE_WITHIN * scores[best])),
         key=lambda i: -scores[i])[:max_quotes - 1]
 
@@ -192,7 +201,7 @@ def decision_answer(question: str, retriever: Retriever, filters: Filters, max_q
 
     chosen = [cite(i) for i in [best] + related]
     chosen += _follow_ups(index, query, chosen[0], filters, {(c.source, c.start) for c in chosen})
-    lead = _timeline_lead(chosen[0], [c for c in chosen[1:] if c.meeting_date != chosen[0].meeting_date])
+    lead = _timeline_lead(chosen[0], [c for c in chosen[1:] if c.meeting_date != chosen[0].meeting_date], when)
     citations = sorted(chosen, key=lambda c: (c.meeting_date, c.source, c.start))
     body = "\n".join(f"“{c.quote}” ({c.label()})" for c in citations)
     return Answer(question, f"{lead}\n{body}", False, citations)

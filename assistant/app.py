@@ -152,8 +152,9 @@ def chosen_decisions(retriever: Retriever, topic: str | None, date_from: str | N
                      ) -> list[Decision]:
     """The decision log filtered as typed in the Decisions tab or sent to its API; a bad date is a gr.Error."""
     filters = parse_filters(None, date_from, date_to)
-    return select(retriever.index.decisions, retriever.embedder, (topic or "").strip(), filters.date_from,
-                  filters.date_to)
+    index = retriever.index
+    return select(index.decisions, index.decision_vectors, retriever.embedder, (topic or "").strip(),
+                  filters.date_from, filters.date_to)
 
 
 def decisions_table(decisions: list[Decision], reports: dict[str, Report]) -> list[dict]:

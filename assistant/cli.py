@@ -112,7 +112,7 @@ def cmd_decisions(args: argparse.Namespace) -> None:
 
     filters = _parse_filters(args)
     retriever = _retriever(args)
-    chosen = select(retriever.index.decisions, retriever.embedder, args.topic,
+    chosen = select(retriever.index.decisions, retriever.index.decision_vectors, retriever.embedder, args.topic,
                     filters.meeting or filters.date_from, filters.meeting or filters.date_to)
     if args.json:
         print(json.dumps([d.to_dict() for d in chosen], ensure_ascii=False, indent=2))

@@ -79,17 +79,17 @@ def find_decisions(reports: dict[str, Report], chunks: list[Chunk], embedder: Em
     return decisions, embedder.encode([d.search_text() for d in decisions])
 
 
-def select(decisions: list[Decision], embedder: Embedder, topic: str | None = None, date_from: str | None = None,
-           date_to: str | None = None) -> list[Decision]:
-    """Decisions in a date range (ISO prefixes) whose text or topic is near `topic` in meaning."""
-    chosen = [d for d in decisions
-              if (not date_from or d.meeting_date[:len(date_from)] >= date_from)
-              and (not date_to or d.meeting_date[:len(date_to)] <= date_to)]
-    if topic and chosen:
-        query = embedder.encode([topic])[0]
-        texts = embedder.encode([d.search_text() for d in chosen])
-        chosen = [d for d, score in zip(chosen, texts @ query) if score >= TOPIC_MATCH]
-    return chosen
+def select(decisions: list[Decision], vectors: np.ndarray, embedder: Embedder, topic: str | None = None,
+           date_from: str | None = None, date_to: str | None = None) -> list[Decision]:
+    """Decisions in a date range (ISO prefixes) whose text or topic label is near `topic` in meaning;
+    `vectors` are the decisions' `search_text` vectors, row for row, as stored in the index."""
+    rows = [i for i, d in enumerate(decisions)
+            if (not date_from or d.meeting_date[:len(date_from)] >= date_from)
+            and (not date_to or d.meeting_date[:len(date_to)] <= date_to)]
+    if topic and rows:
+        scores = vectors[rows] @ embedder.encode([topic])[0]
+        rows = [i for i, score in zip(rows, scores) if score >= TOPIC_MATCH]
+    return [decisions[i] for i in rows]
 
 
 _ASKS_ABOUT_DECISIONS = re.compile(
