@@ -113,3 +113,17 @@ def test_a_100k_character_question_is_cut_with_a_note(retriever):
 def test_empty_question_is_asked_for_again(retriever):
     result = answer("  ", retriever)
     assert result.abstained and not result.citations and "type a question" in result.answer
+
+
+@pytest.mark.parametrize("question", [
+    "", "\x00\x1b[2J", "<img src=x onerror=alert(1)>", "Що вирішив NEC?",
+    "What will supporters pay to vote in the London mayoral primary? " + "again " * 20_000,
+])
+def test_the_running_app_answers_or_explains_any_question(server, question):
+    from gradio_client import Client
+
+    client = Client(server, verbose=False)
+    result = client.predict(question, "", "", "", api_name="/answer")
+    assert result["answer"].strip()
+    history, _ = client.predict(question, [], "", "", "", api_name="/chat")
+    assert not question.strip() or history[-1]["role"] == "assistant" and history[-1]["content"]
