@@ -23,6 +23,7 @@ from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
 
+from .answer import NOTHING_FOUND as FOUND_NOTHING
 from .answer import Answer, Citation, answer
 from .conversation import contextualize
 from .decisions import Decision, select
@@ -103,8 +104,8 @@ def _context_html(report: Report, citation: Citation) -> str:
 
 def format_answer(result: Answer, reports: dict[str, Report], scope: str = "") -> str:
     """The chat message for an answer: quotes oldest meeting first, each openable in its context."""
-    if result.abstained:
-        return html.escape(NOTHING_FOUND.format(scope=scope))
+    if result.abstained:  # the reason when there is one ("The NEC reports don't mention …"), else a hint
+        return html.escape(NOTHING_FOUND.format(scope=scope) if result.answer == FOUND_NOTHING else result.answer)
     meetings = sorted({(c.meeting_date, c.meeting_label) for c in result.citations})
     where = (f"the report of the meeting of {meetings[0][1]}" if len(meetings) == 1
              else f"{len(meetings)} meetings, oldest first")

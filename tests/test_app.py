@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from gradio_client import Client
 
-from assistant.answer import Answer, Citation
+from assistant.answer import Answer, Citation, answer
 from assistant.app import as_text, build_app, format_answer, from_text, launch, parse_auth, previous_query
 from conftest import free_port
 from assistant.dates import MeetingDate
@@ -112,3 +112,11 @@ def test_login_required_when_auth_is_on(retriever):
         assert client.predict("Who is the Party Treasurer?", "", "", "", api_name="/answer")["citations"]
     finally:
         demo.close()
+
+
+def test_chat_says_why_it_cannot_answer(retriever):
+    reports = retriever.index.reports
+    shown = format_answer(answer("Why did Douglas Carswell quit the Tories?", retriever), reports)
+    assert shown == "The NEC reports don&#x27;t mention Douglas Carswell."
+    nothing = format_answer(answer("how do I bake bread?", retriever), reports, " for the meetings you picked")
+    assert "for the meetings you picked" in nothing and "widen the meeting filter" in nothing
