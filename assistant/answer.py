@@ -128,6 +128,12 @@ def _citation(index: Index, position: int, start: int, end: int, score: float) -
                     index.reports[chunk.source].text[start:end], start, end, round(score, 4))
 
 
+def _oldest_first(citations: list[Citation]) -> tuple[list[Citation], str]:
+    """The citations in meeting and reading order, and the answer text quoting each with its citation."""
+    ordered = sorted(citations, key=lambda c: (c.meeting_date, c.source, c.start))
+    return ordered, "\n".join(f"“{c.quote}” ({c.label()})" for c in ordered)
+
+
 def _follow_ups(index: Index, query: np.ndarray, best: Citation, filters: Filters, taken: set[tuple[str, int]]
                 ) -> list[Citation]:
     """Sentences from other meetings that return to the matter of `best`: near it in meaning, and
@@ -181,8 +187,8 @@ def decision_answer(question: str, retriever: Retriever, filters: Filters, max_q
         return None
     # Matched on the sentence alone: the topic label in `search_text` ("NEC membership and committees")
     # would pull every decision towards any question that says "NEC".
-    rows = [index.sentence_row(index.decisions[i].source, index.decisions[i].start) for i in allowed]
-    scores = dict(zip(allowed, (index.quote_vectors[rows] @ query[0]).tolist()))
+    rows = {i: index.sentence_row(index.decisions[i].source, index.decisions[i].start) for i in allowed}
+    scores = dict(zip(allowed, (index.quote_vectors[list(rows.values())] @ query[0]).tolist()))
     in_hits = [i for i in allowed if any(_inside(h.chunk, index.decisions[i].source, index.decisions[i].start)
                                          for h in hits)]
     best = max(in_hits or allowed, key=scores.__getitem__)
@@ -194,16 +200,10 @@ def decision_answer(question: str, retriever: Retriever, filters: Filters, max_q
         (i for i in allowed if i != best and scores[i] >= max(TOPIC_MATCH, TIMELINE_WITHIN * scores[best])),
         key=lambda i: -scores[i])[:max_quotes - 1]
 
-    def cite(i: int) -> Citation:
-        d = index.decisions[i]
-        label = index.reports[d.source].meeting_date.human()
-        return Citation(d.meeting_date, label, d.section, d.source, d.text, d.start, d.end, round(scores[i], 4))
-
-    chosen = [cite(i) for i in [best] + related]
+    chosen = [_citation(index, *index.sentences[rows[i]], scores[i]) for i in [best] + related]
     chosen += _follow_ups(index, query, chosen[0], filters, {(c.source, c.start) for c in chosen})
     lead = _timeline_lead(chosen[0], [c for c in chosen[1:] if c.meeting_date != chosen[0].meeting_date], when)
-    citations = sorted(chosen, key=lambda c: (c.meeting_date, c.source, c.start))
-    body = "\n".join(f"“{c.quote}” ({c.label()})" for c in citations)
+    citations, body = _oldest_first(chosen)
     return Answer(question, f"{lead}\n{body}", False, citations)
 
 
@@ -228,7 +228,6 @@ def _answer(question: str, retriever: Retriever, filters: Filters, passages: int
         return Answer(question, NOTHING_FOUND, True, [])
     index = retriever.index
     candidates = [(hit, s, e) for hit in hits for s, e in index.quote_spans[hit.position]]
-    texts = [index.reports[h.chunk.source].text[s:e] for h, s, e in candidates]
     rows = np.concatenate([index.quote_rows(hit.position) for hit in hits])
     sims = query @ index.quote_vectors[rows].T
     refusal = _why_unanswerable(question, index, float(sims.max(initial=-1.0)))
@@ -239,13 +238,8 @@ def _answer(question: str, retriever: Retriever, filters: Filters, passages: int
     top = hits[0].score or 1.0
     scores = 0.5 * sims[0] + 0.5 * np.array([h.score / top for h, _, _ in candidates])
     chosen = [i for i in np.argsort(-scores) if scores[i] >= QUOTE_WITHIN * scores.max()][:max_quotes]
-    citations = [
-        Citation(h.chunk.meeting_date, h.chunk.meeting_label, h.chunk.section, h.chunk.source, texts[i], s, e,
-                 round(float(scores[i]), 4))
-        for i in chosen for h, s, e in [candidates[i]]
-    ]
-    citations.sort(key=lambda c: (c.meeting_date, c.source, c.start))
-    body = "\n".join(f"“{c.quote}” ({c.label()})" for c in citations)
+    citations, body = _oldest_first([_citation(index, h.position, s, e, float(scores[i]))
+                                      for i in chosen for h, s, e in [candidates[i]]])
     if _ASKS_WHEN.match(question.lstrip()):  # a "when" question gets its date up front
         body = f"Most relevant: the NEC meeting of {hits[0].chunk.meeting_label}.\n{body}"
     return Answer(question, body, False, citations)

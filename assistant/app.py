@@ -155,7 +155,7 @@ def chosen_decisions(retriever: Retriever, topic: str | None, date_from: str | N
     filters = parse_filters(None, date_from, date_to)
     index = retriever.index
     return select(index.decisions, index.decision_vectors, retriever.embedder, (topic or "").strip(),
-                  filters.date_from, filters.date_to)
+                  filters.allows_date)
 
 
 def decisions_table(decisions: list[Decision], reports: dict[str, Report]) -> list[dict]:

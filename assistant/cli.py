@@ -112,8 +112,8 @@ def cmd_decisions(args: argparse.Namespace) -> None:
 
     filters = _parse_filters(args)
     retriever = _retriever(args)
-    chosen = select(retriever.index.decisions, retriever.index.decision_vectors, retriever.embedder, args.topic,
-                    filters.meeting or filters.date_from, filters.meeting or filters.date_to)
+    index = retriever.index
+    chosen = select(index.decisions, index.decision_vectors, retriever.embedder, args.topic, filters.allows_date)
     if args.json:
         print(json.dumps([d.to_dict() for d in chosen], ensure_ascii=False, indent=2))
         return

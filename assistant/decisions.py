@@ -13,11 +13,12 @@ request before it by `quote_spans`, so the decision keeps what was agreed.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from .chunking import Chunk, quote_spans
+from .chunking import Chunk
 from .embed import Embedder
 from .ingest import Report
 
@@ -63,29 +64,31 @@ def is_decision(sentence: str) -> bool:
     return bool(_DECISION.search(sentence))
 
 
-def find_decisions(reports: dict[str, Report], chunks: list[Chunk], embedder: Embedder
-                   ) -> tuple[list[Decision], np.ndarray]:
+def find_decisions(reports: dict[str, Report], chunks: list[Chunk], spans: list[list[tuple[int, int]]],
+                   sentence_vectors: np.ndarray, embedder: Embedder) -> tuple[list[Decision], np.ndarray]:
     """Every decision sentence in the reports, oldest meeting first, each with a topic label,
-    and the vectors of their `search_text`, row for row."""
-    found = [(c, s, e) for c in chunks for s, e in quote_spans(c) if is_decision(reports[c.source].text[s:e])]
+    and the vectors of their `search_text`, row for row.
+
+    `spans` are the chunks' quotable sentences and `sentence_vectors` their vectors, in that order,
+    as the index already has them: the topic label comes from those, not from encoding again."""
+    found = [(row, c, s, e) for row, (c, s, e) in enumerate((c, s, e) for c, cs in zip(chunks, spans) for s, e in cs)
+             if is_decision(reports[c.source].text[s:e])]
     if not found:
         return [], np.zeros((0, embedder.dimensions), dtype=np.float32)
-    texts = [reports[c.source].text[s:e] for c, s, e in found]
-    similarity = embedder.encode(texts) @ embedder.encode(TOPICS).T
+    similarity = sentence_vectors[[row for row, *_ in found]] @ embedder.encode(TOPICS).T
     decisions = sorted(
-        (Decision(c.meeting_date, c.section, c.source, text, s, e, TOPICS[int(np.argmax(row))])
-         for (c, s, e), text, row in zip(found, texts, similarity)),
+        (Decision(c.meeting_date, c.section, c.source, reports[c.source].text[s:e], s, e, TOPICS[int(np.argmax(sims))])
+         for (_, c, s, e), sims in zip(found, similarity)),
         key=Decision.sort_key)
     return decisions, embedder.encode([d.search_text() for d in decisions])
 
 
 def select(decisions: list[Decision], vectors: np.ndarray, embedder: Embedder, topic: str | None = None,
-           date_from: str | None = None, date_to: str | None = None) -> list[Decision]:
-    """Decisions in a date range (ISO prefixes) whose text or topic label is near `topic` in meaning;
-    `vectors` are the decisions' `search_text` vectors, row for row, as stored in the index."""
-    rows = [i for i, d in enumerate(decisions)
-            if (not date_from or d.meeting_date[:len(date_from)] >= date_from)
-            and (not date_to or d.meeting_date[:len(date_to)] <= date_to)]
+           allows: Callable[[str], bool] = lambda _: True) -> list[Decision]:
+    """Decisions from the meetings `allows` (a meeting date → bool, such as `Filters.allows_date`) whose
+    text or topic label is near `topic` in meaning; `vectors` are the decisions' `search_text` vectors,
+    row for row, as stored in the index."""
+    rows = [i for i, d in enumerate(decisions) if allows(d.meeting_date)]
     if topic and rows:
         scores = vectors[rows] @ embedder.encode([topic])[0]
         rows = [i for i, score in zip(rows, scores) if score >= TOPIC_MATCH]

@@ -175,11 +175,11 @@ def embed(reports: list[Report], chunks: list[Chunk], embedder: Embedder, manife
     log(f"embedding {len(chunks)} chunks from {len({c.source for c in chunks})} reports"
         + (f"; reusing {len(kept)} chunks already embedded" if reuse else ""))
     new_vectors = embedder.encode([text_of(c) for c in chunks], progress=progress)
-    sentences = [reports_by[c.source].text[a:b] for c in chunks for a, b in quote_spans(c)]
+    spans = [quote_spans(c) for c in chunks]
+    sentences = [reports_by[c.source].text[a:b] for c, chunk_spans in zip(chunks, spans) for a, b in chunk_spans]
     log(f"embedding {len(sentences)} quotable sentences")
     new_quote_vectors = embedder.encode(sentences, progress=progress)
-    new_decisions, new_decision_vectors = find_decisions(reports_by, chunks, embedder)
-    spans = [quote_spans(c) for c in chunks]
+    new_decisions, new_decision_vectors = find_decisions(reports_by, chunks, spans, new_quote_vectors, embedder)
     if reuse:
         spans = [reuse.quote_spans[i] for i in kept] + spans
         sentence_rows = np.concatenate([reuse.quote_rows(i) for i in kept] + [np.zeros(0, dtype=np.int64)])

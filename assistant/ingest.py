@@ -354,8 +354,11 @@ def read_reports(paths: list[Path], metadata: dict[str, dict], strict: bool = Fa
             continue
         by_text[report.text] = report.source
         reports.append(report)
+    by_meeting: dict[MeetingDate, list[str]] = {}
+    for r in [*known, *reports]:
+        by_meeting.setdefault(r.meeting_date, []).append(r.source)
     for report in reports:
-        same = [r.source for r in [*known, *reports] if r.meeting_date == report.meeting_date and r is not report]
+        same = [source for source in by_meeting[report.meeting_date] if source != report.source]
         if same:
             report.notes.append(f"another report of the meeting of {report.meeting_date.human()}: {', '.join(same)}")
     return sorted(reports, key=lambda r: (r.meeting_date.sort_key(), r.source)), skipped

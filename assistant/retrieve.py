@@ -142,9 +142,8 @@ class Retriever:
         self._dates, self._date_of = np.unique([c.meeting_date for c in index.chunks], return_inverse=True)
 
     def _allowed(self, filters: Filters) -> np.ndarray:
-        """Rows of the chunks from meetings the filters allow, found per meeting date, not per chunk."""
-        dates = np.array([filters.allows_date(d) for d in self._dates], dtype=bool)
-        return np.flatnonzero(dates[self._date_of]).astype(np.int64)
+        """Which chunks come from meetings the filters allow (a mask), worked out per meeting date, not per chunk."""
+        return np.array([filters.allows_date(d) for d in self._dates], dtype=bool)[self._date_of]
 
     def search(self, question: str, k: int = 5, filters: Filters = Filters(),
                query_vector: np.ndarray | None = None) -> list[Hit]:
@@ -153,16 +152,14 @@ class Retriever:
             return []
         chunks = self.index.chunks
         allowed = self._allowed(filters) if filters else None  # no per-chunk pass on the unfiltered hot path
-        if allowed is not None and not len(allowed):
+        if allowed is not None and not allowed.any():
             return []
         if query_vector is None:
             query_vector = self.embedder.encode([question])
-        _, ids = self.index.search(query_vector, DEPTH, allowed)
+        _, ids = self.index.search(query_vector, DEPTH, None if allowed is None else np.flatnonzero(allowed))
         lexical = self.bm25.scores(question)
         if allowed is not None:
-            kept = np.zeros(len(chunks), dtype=bool)
-            kept[allowed] = True
-            lexical[~kept] = 0
+            lexical[~allowed] = 0
         top_lexical = _top(lexical, DEPTH)
         candidates = np.array(sorted({int(i) for i in ids[0] if i >= 0} | {int(i) for i in top_lexical if lexical[i] > 0}))
 

@@ -38,6 +38,7 @@ from assistant import ann  # noqa: E402
 from assistant.answer import answer  # noqa: E402
 from assistant.chunking import Chunk  # noqa: E402
 from assistant.embed import Embedder  # noqa: E402
+from assistant.evaluate import load_qa  # noqa: E402
 from assistant.index import Index, embed, load, save  # noqa: E402
 from assistant.ingest import Report  # noqa: E402
 from assistant.retrieve import Retriever  # noqa: E402
@@ -124,9 +125,7 @@ def child_env() -> dict[str, str]:
 
 
 def eval_questions(limit: int | None = None) -> list[str]:
-    with open(QA, encoding="utf-8") as fh:
-        questions = [json.loads(line)["question"] for line in fh if line.strip()]
-    return questions[:limit]
+    return [item.question for item in load_qa(QA)][:limit]
 
 
 # ---------------------------------------------------------------- 1. build and encoding

@@ -5,6 +5,7 @@ import pytest
 from assistant.answer import answer
 from assistant.decisions import is_decision, select
 from assistant.evaluate import load_qa, score_extractor
+from assistant.retrieve import Filters
 from conftest import ROOT
 
 
@@ -46,7 +47,7 @@ def test_topic_matches_by_meaning_and_dates_filter(index, embedder):
     about = select(index.decisions, index.decision_vectors, embedder, topic="London mayoral primary")
     assert about and all(d.meeting_date == "2014-11-04" for d in about)
     assert any("Mayoral primary" in d.text for d in about)
-    early = select(index.decisions, index.decision_vectors, embedder, date_to="2012")
+    early = select(index.decisions, index.decision_vectors, embedder, allows=Filters.parse(date_to="2012").allows_date)
     assert early and all(d.meeting_date <= "2012-12-31" for d in early)
 
 

@@ -71,7 +71,8 @@ def test_table_cells_are_plain_text_never_markdown_or_html(retriever):
 def test_api_lists_decisions_like_the_command_line(server, retriever):
     client = Client(server, verbose=False)
     result = client.predict("London mayoral primary", "", "", api_name="/decisions")
-    expected = select(retriever.index.decisions, retriever.index.decision_vectors, retriever.embedder, "London mayoral primary")
+    index = retriever.index
+    expected = select(index.decisions, index.decision_vectors, retriever.embedder, "London mayoral primary")
     assert result == [d.to_dict() for d in expected]
     assert result and {d["meeting_date"] for d in result} == {"2014-11-04"}
     early = client.predict("", "", "2012", api_name="/decisions")

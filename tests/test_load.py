@@ -15,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from gradio_client import Client
 
+from assistant.evaluate import load_qa
 from conftest import ROOT
 
 CLIENTS = 16
@@ -34,14 +35,13 @@ def _correct(result: dict, meeting_date: str) -> bool:
 @pytest.fixture(scope="module")
 def baseline(server: str) -> dict[str, dict]:
     """Question → its single-client answer, for the eval questions answered from the right meeting."""
-    items = [json.loads(line) for line in (ROOT / "eval" / "qa.jsonl").read_text(encoding="utf-8").splitlines()]
     client = Client(server, verbose=False)
     answers = {}
-    for item in items:
-        if item.get("meeting_date") and "unanswerable" not in item["tags"]:
-            result = _ask(client, item["question"])
-            if _correct(result, item["meeting_date"]):
-                answers[item["question"]] = result
+    for item in load_qa(ROOT / "eval" / "qa.jsonl"):
+        if item.answerable:
+            result = _ask(client, item.question)
+            if _correct(result, item.meeting_date):
+                answers[item.question] = result
     assert len(answers) >= CLIENTS, f"only {len(answers)} eval questions answered right by one client"
     return answers
 
