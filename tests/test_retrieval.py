@@ -12,6 +12,7 @@ QUESTIONS = [
     ("Who sat on the taskforce reviewing the boundary proposals?", "2011-11-01", "Michael Cashman, Ann Black"),
     ("Who was re-elected as Party Treasurer?", "2012-05-29", "Dianna Holland"),
     ("What did the Blue State Digital review find?", "2013-07-16", "under-developed strategy"),
+    ("What is the new volunteer management tool called?", "2012-11-27", "OneNationBuilder"),
 ]
 
 
