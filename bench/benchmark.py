@@ -1,7 +1,7 @@
 """Build, start-up and query figures for the NEC Assistant, measured in one run on this machine.
 
 Measures the index build on the real corpus (time, chunks/s, peak memory, batched vs unbatched
-encoding, torch threads 1 vs 2), start-up to the first answer, query latency on the real index
+encoding, 1 vs 2 threads), start-up to the first answer, query latency on the real index
 over eval/qa.jsonl, and search at synthetic scale (the real chunks replicated with noisy vectors)
 for each corpus size. Prints a table and writes docs/benchmarks.json, docs/benchmarks.md and
 docs/benchmark-latency.png.
@@ -70,7 +70,7 @@ from pathlib import Path
 from assistant.embed import Embedder
 from assistant.index import build
 embedder = Embedder()
-t0 = time.perf_counter(); embedder.model; load_s = time.perf_counter() - t0
+t0 = time.perf_counter(); embedder.load(); load_s = time.perf_counter() - t0
 t0 = time.perf_counter(); index = build(Path(sys.argv[1]), Path(sys.argv[2]), embedder)
 build_s = time.perf_counter() - t0
 print(json.dumps({"model_load_seconds": load_s, "build_seconds": build_s, "chunks": len(index.chunks),
@@ -106,17 +106,14 @@ def rss_bytes() -> int:
 
 @contextmanager
 def threads(n: int) -> Iterator[None]:
-    """torch and FAISS (OpenMP) limited to n threads: on a shared CPU, 2 threads spin-waiting at
-    OpenMP barriers can cost far more than the work they split."""
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(n)
+    """FAISS (OpenMP) limited to n threads: on a shared CPU, 2 threads spin-waiting at OpenMP
+    barriers can cost far more than the work they split. (The model's threads are set per
+    `Embedder(threads=n)`.)"""
+    before = faiss.omp_get_max_threads()
     faiss.omp_set_num_threads(n)
     try:
         yield
     finally:
-        torch.set_num_threads(before)
         faiss.omp_set_num_threads(before)
 
 
@@ -140,21 +137,20 @@ def measure_build(index_dir: Path) -> dict:
 
 
 def measure_encoding(embedder: Embedder, texts: list[str]) -> dict:
-    """Batched vs one-at-a-time encoding, and torch threads 1 vs 2, on the same chunk texts."""
-    import torch
-
+    """Batched vs one-at-a-time encoding, and 1 vs 2 model threads, on the same chunk texts."""
     embedder.encode(texts[:8])  # load and warm the model
-    default = torch.get_num_threads()
+    default = embedder.threads
     out: dict = {"texts": len(texts), "default_threads": default}
     started = time.perf_counter()
     for text in texts:
         embedder.encode([text], batch_size=1)
     out["unbatched_chunks_per_second"] = round(len(texts) / (time.perf_counter() - started), 1)
     for n in (1, 2):
-        with threads(n):
-            started = time.perf_counter()
-            embedder.encode(texts)
-            out[f"batched_threads_{n}_chunks_per_second"] = round(len(texts) / (time.perf_counter() - started), 1)
+        sized = embedder if n == embedder.threads else Embedder(threads=n)
+        sized.encode(texts[:8])
+        started = time.perf_counter()
+        sized.encode(texts)
+        out[f"batched_threads_{n}_chunks_per_second"] = round(len(texts) / (time.perf_counter() - started), 1)
     out["batched_chunks_per_second"] = out[f"batched_threads_{min(default, 2)}_chunks_per_second"]
     out["batched_over_unbatched"] = round(out["batched_chunks_per_second"] / out["unbatched_chunks_per_second"], 2)
     out["faster_threads"] = 1 if out["batched_threads_1_chunks_per_second"] > out["batched_threads_2_chunks_per_second"] else 2
@@ -178,8 +174,9 @@ def measure_queries(retriever: Retriever, questions: list[str], warmup: int) -> 
         answer(q, retriever)
     vectors: list[np.ndarray] = []
     encode = timings(lambda q: vectors.append(retriever.embedder.encode([q])), questions)
-    with threads(1):
-        encode_1 = timings(lambda q: retriever.embedder.encode([q]), questions)
+    one_thread = Embedder(threads=1)
+    one_thread.encode(questions[:warmup])
+    encode_1 = timings(lambda q: one_thread.encode([q]), questions)
     return {
         "questions": len(questions),
         "encode": percentiles(encode),
@@ -382,13 +379,13 @@ def tables(results: dict) -> list[tuple[str, list[str], list[list]]]:
         ["encode unbatched (batch_size=1)", f"{e['unbatched_chunks_per_second']} chunks/s", f"{e['texts']} chunk texts"],
         ["encode batched (batch_size=32)", f"{e['batched_chunks_per_second']} chunks/s",
          f"{e['batched_over_unbatched']}× unbatched"],
-        ["encode batched, torch threads 1", f"{e['batched_threads_1_chunks_per_second']} chunks/s", ""],
-        ["encode batched, torch threads 2", f"{e['batched_threads_2_chunks_per_second']} chunks/s",
+        ["encode batched, 1 thread", f"{e['batched_threads_1_chunks_per_second']} chunks/s", ""],
+        ["encode batched, 2 threads", f"{e['batched_threads_2_chunks_per_second']} chunks/s",
          f"faster: {e['faster_threads']} thread(s)"],
         ["start-up to first answer", f"{s['seconds']:.2f} s", "fresh `nec-assistant ask`, index built"],
     ]
     query_rows = [[name, f"{q[key]['p50_ms']:.1f}", f"{q[key]['p95_ms']:.1f}", q[key]["n"]]
-                  for name, key in (("encode question", "encode"), ("encode question, torch threads 1", "encode_1_thread"),
+                  for name, key in (("encode question", "encode"), ("encode question, 1 thread", "encode_1_thread"),
                                     ("Retriever.search (with encode)", "search"),
                                     ("Retriever.search (pre-encoded)", "search_preencoded"),
                                     ("answer() (with encode)", "answer"))]
@@ -489,7 +486,7 @@ def markdown(results: dict, chart: Path, json_path: Path) -> str:
         "# Benchmarks",
         "",
         f"Generated by `bench/benchmark.py` on {env['date']} ({env['cpus']} CPUs, {env['platform']}, "
-        f"Python {env['python']}, torch {env['torch']}, faiss {env['faiss']}; load average {env['load_1min']:.2f} "
+        f"Python {env['python']}, torch {env['torch']}, onnxruntime {env['onnxruntime']}, faiss {env['faiss']}; load average {env['load_1min']:.2f} "
         "at the start). Other processes on the machine slow every figure: compare the ratios within one run.",
         "",
         "Rerun (about 4 minutes and 13 GB of RAM with the 1M-chunk full pipeline; `--full-up-to 100000` "
@@ -527,7 +524,7 @@ def markdown(results: dict, chart: Path, json_path: Path) -> str:
         "(model loaded first and timed apart); chunks/s is chunks over build time, which also covers "
         "the sentence and decision embeddings. Peak memory is the child's `ru_maxrss`.",
         "- **Encoding**: the chunks' embedding texts encoded one at a time (`batch_size=1`) and in batches "
-        "of 32, and batched with `torch.set_num_threads(1)` and `(2)`.",
+        "of 32, and batched by an `Embedder(threads=1)` and `(threads=2)` (ONNX Runtime's intra-op threads).",
         "- **Start-up**: wall time of a fresh `nec-assistant ask \"" + STARTUP_QUESTION + "\"` on the built index "
         "(Python start, imports, model load, index load, BM25 build, answer).",
         "- **Query latency**: each question of `eval/qa.jsonl` once after a warm-up, one at a time, "
@@ -540,10 +537,11 @@ def markdown(results: dict, chart: Path, json_path: Path) -> str:
         f"table). Index-only: one query per call at k={K_INDEX}, exact vs the chosen index; recall@10 of the "
         "chosen index against exact on the real questions' vectors; size on disk from `faiss.write_index`; "
         "memory as the vectors' bytes and the RSS change around the index build.",
-        "- **Threads**: the \"1 thread\" figures rerun the same searches with `torch.set_num_threads(1)` and "
-        "`faiss.omp_set_num_threads(1)`. While another process kept this 2-core machine busy, 2 OpenMP threads "
-        "waiting on each other at barriers made one question's encode take ~490 ms instead of ~10 ms, and an "
-        "exact 10k-chunk search ~15 ms instead of ~0.3 ms (measured while writing this script, not in this run).",
+        "- **Threads**: the \"1 thread\" figures rerun the same encodes with an `Embedder(threads=1)` and the "
+        "same searches with `faiss.omp_set_num_threads(1)`. While another process kept this 2-core machine busy, "
+        "2 OpenMP threads waiting on each other at barriers made an exact 10k-chunk search take ~15 ms instead of "
+        "~0.3 ms (measured while writing this script, not in this run); the model's threads sleep when idle "
+        "(`session.intra_op.allow_spinning` off).",
         f"- **Adding one report**: one real report under a new source added to the {ADD_REPORT_AT:,}-chunk index "
         "with `assistant.index.embed(..., reuse=big_index)` (only its chunks are embedded) plus `save()`; "
         "the rebuild estimate is the grown chunk count over the build's chunks/s.",
@@ -553,12 +551,13 @@ def markdown(results: dict, chart: Path, json_path: Path) -> str:
 
 
 def environment() -> dict:
+    import onnxruntime
     import torch
 
     return {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "cpus": os.cpu_count(),
             "load_1min": os.getloadavg()[0],
             "platform": platform.platform(terse=True), "python": platform.python_version(),
-            "torch": torch.__version__, "faiss": faiss.__version__}
+            "torch": torch.__version__, "onnxruntime": onnxruntime.__version__, "faiss": faiss.__version__}
 
 
 # ---------------------------------------------------------------- main
@@ -573,7 +572,7 @@ def run(sizes: list[int], quick: bool, full_up_to: int, log: Callable[[str], Non
         results["build"] = measure_build(index_dir)
         real = load(index_dir)
         embedder = Embedder()
-        log("encoding: batched vs unbatched, torch threads 1 vs 2…")
+        log("encoding: batched vs unbatched, 1 vs 2 threads…")
         results["encoding"] = measure_encoding(embedder, [c.embedding_text() for c in real.chunks])
         log("start-up to first answer…")
         results["startup"] = measure_startup(index_dir)

@@ -2,8 +2,8 @@
 
 import json
 
+import onnxruntime
 import pytest
-import sentence_transformers
 
 from assistant.cli import main
 
@@ -16,16 +16,16 @@ QUESTIONS = [
 
 @pytest.fixture
 def loads(monkeypatch):
-    """Counts how often the embedding model is loaded."""
+    """Counts how often the embedding model is loaded (an ONNX Runtime session made)."""
     count = {"n": 0}
-    real = sentence_transformers.SentenceTransformer
+    real = onnxruntime.InferenceSession
 
     class Counting(real):
         def __init__(self, *args, **kwargs):
             count["n"] += 1
             super().__init__(*args, **kwargs)
 
-    monkeypatch.setattr(sentence_transformers, "SentenceTransformer", Counting)
+    monkeypatch.setattr(onnxruntime, "InferenceSession", Counting)
     return count
 
 

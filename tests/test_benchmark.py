@@ -24,8 +24,7 @@ def benchmark():
 
 def test_scale_point_at_2000_chunks(benchmark, index: Index, embedder: Embedder) -> None:
     questions = benchmark.eval_questions(8)
-    with benchmark.threads(1):  # one question at a time is fastest on one thread (see docs/benchmarks.md)
-        queries = embedder.encode(questions)
+    queries = embedder.encode(questions)
     point, retriever = benchmark.scale_point(index, embedder, 2000, questions, queries)
 
     point = json.loads(json.dumps(point))  # the figures must survive the JSON file
