@@ -1,7 +1,7 @@
 """Choose the FAISS index by corpus size: exact search while it is fast enough, IVF above that.
 
-Exact inner-product search reads every vector for every question: p95 ~10 ms at 100k chunks of 384
-dimensions on this 2-core machine, ~100 ms at 1M (bench/benchmark.py). Above `EXACT_UP_TO` vectors
+Exact inner-product search reads every vector for every question: p95 ~19 ms at 100k chunks of 768
+dimensions on this 2-core machine, ~190 ms at 1M (bench/benchmark.py). Above `EXACT_UP_TO` vectors
 an inverted-file index (IVF) reads only the `nprobe` clusters nearest the question. `nprobe` is
 chosen when the index is built, by measuring recall@10 against exact search on questions made from
 the corpus's own vectors. Those stand-in questions are easier than real ones (0.99 on them was 0.95
@@ -15,11 +15,11 @@ import math
 import faiss
 import numpy as np
 
-EXACT_UP_TO = 200_000  # vectors; exact search stays under ~30 ms up to here
+EXACT_UP_TO = 200_000  # vectors; exact search stays under ~40 ms up to here
 TARGET_RECALL = 0.95  # recall@10 against exact search that real questions must keep
 CALIBRATION_RECALL = 0.995  # what the stand-in questions must reach, a margin for real ones being harder
 CALIBRATION_QUERIES = 200
-QUERY_NOISE = 0.04  # per-dimension noise added to a corpus vector to make a calibration question (cosine ≈ 0.6)
+QUERY_COSINE = 0.6  # how near a calibration question is to the corpus vector it is made from, as real ones are
 TRAIN_PER_LIST = 64  # training vectors per IVF list; FAISS warns below 39
 
 
@@ -33,7 +33,9 @@ def calibration_queries(vectors: np.ndarray, n: int = CALIBRATION_QUERIES, seed:
     """Questions near, not on, the corpus vectors: a question is never a copy of a passage."""
     rng = np.random.default_rng(seed)
     picked = vectors[rng.choice(len(vectors), size=min(n, len(vectors)), replace=False)]
-    noisy = picked + rng.normal(0, QUERY_NOISE, picked.shape).astype(np.float32)
+    # Noise of norm sqrt(1/c² - 1) on a unit vector leaves cosine c with it, whatever the dimension.
+    sigma = math.sqrt((1 / QUERY_COSINE ** 2 - 1) / vectors.shape[1])
+    noisy = picked + rng.normal(0, sigma, picked.shape).astype(np.float32)
     return noisy / np.linalg.norm(noisy, axis=1, keepdims=True)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from functools import lru_cache
 
 import tiktoken
@@ -52,7 +52,9 @@ class Chunk:
         return f"NEC meeting, {self.meeting_label} — {self.section}\n{self.text}"
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        """Its fields as a dict; shallow, since they are all plain values (`asdict` deep-copies each
+        one: 3 of the 5 seconds of saving a 100k-chunk index)."""
+        return dict(vars(self))
 
 
 def sentence_spans(text: str, start: int = 0, end: int | None = None) -> Iterator[tuple[int, int]]:

@@ -161,6 +161,14 @@ def _report_from_dict(data: dict) -> Report:
     )
 
 
+def _rows(array: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """array[rows], as a view when rows are its first rows in order (every old report kept): no copy
+    of a gigabyte of sentence vectors before the one `vstack` makes anyway."""
+    if len(rows) and rows[0] == 0 and rows[-1] == len(rows) - 1 and np.all(np.diff(rows) == 1):
+        return array[:len(rows)]
+    return array[rows]
+
+
 def embed(reports: list[Report], chunks: list[Chunk], embedder: Embedder, manifest: dict,
           text_of: Callable[[Chunk], str] = Chunk.embedding_text,
           log: Callable[[str], None] = lambda _: None, progress: bool = False, reuse: Index | None = None) -> Index:
@@ -186,7 +194,7 @@ def embed(reports: list[Report], chunks: list[Chunk], embedder: Embedder, manife
         old_decisions = [i for i, d in enumerate(reuse.decisions) if d.source in reports_by]
         chunks = [reuse.chunks[i] for i in kept] + chunks
         new_vectors = np.vstack([reuse.vectors.reconstruct_batch(np.array(kept, dtype=np.int64)), new_vectors])
-        new_quote_vectors = np.vstack([reuse.quote_vectors[sentence_rows], new_quote_vectors])
+        new_quote_vectors = np.vstack([_rows(reuse.quote_vectors, sentence_rows), new_quote_vectors])
         new_decisions = [reuse.decisions[i] for i in old_decisions] + new_decisions
         new_decision_vectors = np.vstack([reuse.decision_vectors[old_decisions], new_decision_vectors])
         order = sorted(range(len(new_decisions)), key=lambda i: new_decisions[i].sort_key())

@@ -37,7 +37,7 @@ sys.path.insert(0, str(ROOT))
 from assistant import ann  # noqa: E402
 from assistant.answer import answer  # noqa: E402
 from assistant.chunking import Chunk  # noqa: E402
-from assistant.embed import Embedder  # noqa: E402
+from assistant.embed import BATCH_SIZE, Embedder  # noqa: E402
 from assistant.evaluate import load_qa  # noqa: E402
 from assistant.index import Index, embed, load, save  # noqa: E402
 from assistant.ingest import Report  # noqa: E402
@@ -377,7 +377,7 @@ def tables(results: dict) -> list[tuple[str, list[str], list[list]]]:
         ["model load (before build)", f"{b['model_load_seconds']:.2f} s", ""],
         ["peak RSS of the build process", f"{b['peak_rss_mb']:.0f} MB", "ru_maxrss, child process"],
         ["encode unbatched (batch_size=1)", f"{e['unbatched_chunks_per_second']} chunks/s", f"{e['texts']} chunk texts"],
-        ["encode batched (batch_size=32)", f"{e['batched_chunks_per_second']} chunks/s",
+        [f"encode batched (batch_size={BATCH_SIZE})", f"{e['batched_chunks_per_second']} chunks/s",
          f"{e['batched_over_unbatched']}× unbatched"],
         ["encode batched, 1 thread", f"{e['batched_threads_1_chunks_per_second']} chunks/s", ""],
         ["encode batched, 2 threads", f"{e['batched_threads_2_chunks_per_second']} chunks/s",
@@ -489,7 +489,7 @@ def markdown(results: dict, chart: Path, json_path: Path) -> str:
         f"Python {env['python']}, torch {env['torch']}, onnxruntime {env['onnxruntime']}, faiss {env['faiss']}; load average {env['load_1min']:.2f} "
         "at the start). Other processes on the machine slow every figure: compare the ratios within one run.",
         "",
-        "Rerun (about 4 minutes and 13 GB of RAM with the 1M-chunk full pipeline; `--full-up-to 100000` "
+        "Rerun (about 7 minutes and 21 GB of RAM with the 1M-chunk full pipeline; `--full-up-to 100000` "
         "measures only the vector index at 1M; `--quick` is a 1-minute smoke test at 10,000 chunks):",
         "",
         "```sh",
@@ -524,7 +524,7 @@ def markdown(results: dict, chart: Path, json_path: Path) -> str:
         "(model loaded first and timed apart); chunks/s is chunks over build time, which also covers "
         "the sentence and decision embeddings. Peak memory is the child's `ru_maxrss`.",
         "- **Encoding**: the chunks' embedding texts encoded one at a time (`batch_size=1`) and in batches "
-        "of 32, and batched by an `Embedder(threads=1)` and `(threads=2)` (ONNX Runtime's intra-op threads).",
+        f"of {BATCH_SIZE}, and batched by an `Embedder(threads=1)` and `(threads=2)` (ONNX Runtime's intra-op threads).",
         "- **Start-up**: wall time of a fresh `nec-assistant ask \"" + STARTUP_QUESTION + "\"` on the built index "
         "(Python start, imports, model load, index load, BM25 build, answer).",
         "- **Query latency**: each question of `eval/qa.jsonl` once after a warm-up, one at a time, "
