@@ -26,6 +26,12 @@ _FULL_PATTERNS = [
     re.compile(r"\b(?P<day>[0-3]?\d)/(?P<month>[01]?\d)/(?P<year>(?:19|20)\d\d)\b"),  # 27/11/2012
 ]
 _MONTH_PATTERN = re.compile(rf"\b{_MONTH},?\s+{_YEAR}\b", re.I)  # November 2012
+_NO_YEAR = r"(?![,.]?\s*(?:19|20)\d\d)"
+_WEEKDAY = r"(?:(?P<weekday>" + "|".join(calendar.day_name) + r"),?\s+(?:the\s+)?)?"
+_YEARLESS_PATTERNS = [
+    re.compile(rf"\b{_WEEKDAY}{_DAY}\s+(?:of\s+)?{_MONTH}\b{_NO_YEAR}", re.I),  # Tuesday 24th January
+    re.compile(rf"\b{_WEEKDAY}{_MONTH}\s+{_DAY}\b{_NO_YEAR}", re.I),  # January 24th
+]
 
 
 @dataclass(frozen=True, order=True)
@@ -90,6 +96,35 @@ def find_dates(text: str) -> list[DateMention]:
         if any(m.start() in r or m.end() - 1 in r for r in taken):
             continue
         found.append(DateMention(MeetingDate(int(m["year"]), _month_number(m["month"])), m.start(), m.end()))
+    return sorted(found, key=lambda d: d.start)
+
+
+def has_date_without_year(text: str) -> bool:
+    """Whether `text` names a day of a month with no year after it ("Tuesday 24th January")."""
+    return any(m and m.start() not in {d.start for d in find_dates(text)}
+               for pattern in _YEARLESS_PATTERNS for m in [pattern.search(text)])
+
+
+def dates_before(text: str, posted: MeetingDate) -> list[DateMention]:
+    """Dates written without a year ("Tuesday 24th January"), each given the year that puts it
+    on or before `posted` (a report is posted after its meeting). A weekday that does not fall
+    on that date rules the reading out."""
+    found = []
+    for pattern in _YEARLESS_PATTERNS:
+        for m in pattern.finditer(text):
+            month, day = _month_number(m["month"]), int(m["day"])
+            for year in (posted.year, posted.year - 1):
+                try:
+                    date = dt.date(year, month, day)
+                except ValueError:
+                    continue
+                if (month, day) <= (posted.month, posted.day or 31) or year < posted.year:
+                    break
+            else:
+                continue
+            if m["weekday"] and calendar.day_name[date.weekday()].lower() != m["weekday"].lower():
+                continue
+            found.append(DateMention(MeetingDate(date.year, month, day), m.start(), m.end()))
     return sorted(found, key=lambda d: d.start)
 
 

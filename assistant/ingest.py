@@ -12,7 +12,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .dates import MeetingDate, find_dates
+from .dates import MeetingDate, dates_before, find_dates, has_date_without_year
 from .furniture import is_furniture_line, trailer_start
 
 METADATA_FILE = "meetings.toml"
@@ -20,7 +20,7 @@ REPORT_SUFFIXES = (".txt", ".md")
 MAX_REPORT_BYTES = 2_000_000
 OPENING_SECTION = "Opening"
 
-_BULLET = re.compile(r"^(?:[•·▪◦*]|[-–—](?=\s)|\d{1,2}[.)](?=\s))\s*")
+_BULLET = re.compile(r"^(?:[•·▪◦]|[*\-–—](?=\s)|\d{1,2}[.)](?=\s))\s*")
 _TERMINAL = re.compile(r"[.!?…:;\"”’)\]]$")
 _SENTENCE_END = re.compile(r"[.!?]['\"”’)\]]?$")
 _TIME = re.compile(r"\b\d{1,2}[:.]\d{2}\s*(?:am|pm)?\b|\b(?:posted|published|updated)\b", re.I)
@@ -29,8 +29,10 @@ _MEETING_PHRASE = re.compile(r"\b(?:meeting\s+(?:held\s+)?(?:on|of)|met\s+on|hel
 _MD_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 _MD_EMPHASIS = re.compile(r"(\*\*|__)(.+?)\1")
 _MD_WRAPPED = re.compile(r"^([*_])(.+)\1$")  # a whole line in *italics*
-_BYLINE = re.compile(r"\b[Bb]y\s+([A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){1,2})")
+_BYLINE = re.compile(r"(?:\b[Bb]y|^From:)\s+([A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){1,2})")
 _MD_HEADING = re.compile(r"^#{1,6}\s+")
+_OWNER = re.compile(r"([A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){1,2})['’]s\s+(?:NEC\s+)?report\b", re.I)  # "Ann Black's report"
+_EMAIL_SUBJECT = re.compile(r"^(?:Subject|Re|Fwd?):\s*", re.I)
 
 
 class IngestError(Exception):
@@ -175,19 +177,23 @@ def _split_header(paras: list[_Para]) -> tuple[list[_Para], list[_Para]]:
     """Header = the short lines before the first prose paragraph, up to the last one with a date or byline."""
     first_prose = next((i for i, p in enumerate(paras) if _is_prose(p)), len(paras))
     lead = paras[:first_prose]
-    dated = [i for i, p in enumerate(lead) if find_dates(p.text) or _BYLINE.search(p.text)]
+    dated = [i for i, p in enumerate(lead)
+             if find_dates(p.text) or has_date_without_year(p.text) or _BYLINE.search(p.text)]
     cut = dated[-1] + 1 if dated else min(1, len(lead))
     return lead[:cut], paras[cut:]
 
 
 def _meeting_date(header: list[_Para], body: list[_Para]) -> tuple[MeetingDate | None, list[str]]:
-    """Choose the meeting date: a line that speaks of the meeting beats a bare date; posting dates never count."""
+    """Choose the meeting date: a line that speaks of the meeting beats a bare date; posting dates never count.
+
+    A meeting date written without its year ("the NEC meeting on Tuesday 24th January") takes
+    the year from the posting date, when there is one: reports are posted days after the meeting."""
     candidates: list[tuple[int, int, int, MeetingDate]] = []  # (score, precision, -line, date)
-    posting: list[str] = []
+    posting: list[tuple[MeetingDate, int]] = []
     for para in header:
         for mention in find_dates(para.text):
             if _TIME.search(para.text):
-                posting.append(f"{mention.date.human()} (line {para.line})")
+                posting.append((mention.date, para.line))
                 continue
             score = 3 if _MEETING_PHRASE.search(para.text[:mention.start]) else 2 if _MEETING_WORDS.search(para.text) else 1
             candidates.append((score, mention.date.day is not None, -para.line, mention.date))
@@ -195,12 +201,25 @@ def _meeting_date(header: list[_Para], body: list[_Para]) -> tuple[MeetingDate |
         for mention in find_dates(para.text):
             if _MEETING_PHRASE.search(para.text[:mention.start]):
                 candidates.append((3, mention.date.day is not None, -para.line, mention.date))
-    notes = [f"ignored posting date {p}" for p in posting]
+    notes = [f"ignored posting date {date.human()} (line {line})" for date, line in posting]
+    inferred: dict[MeetingDate, str] = {}
+    if posting:
+        posted, posted_line = posting[0]
+        for para in header + body[:3]:
+            if _TIME.search(para.text) or not _MEETING_WORDS.search(para.text):
+                continue
+            for mention in dates_before(para.text, posted):
+                score = 3 if _MEETING_PHRASE.search(para.text[:mention.start]) else 2
+                candidates.append((score, True, -para.line, mention.date))
+                inferred[mention.date] = (f"took the year of the meeting date on line {para.line} "
+                                          f"from the posting date {posted.human()} (line {posted_line})")
     if not candidates:
         return None, notes
     score, _, line, date = max(candidates, key=lambda c: c[:3])
     if score == 1:
         notes.append(f"took the bare date on line {-line} as the meeting date: nothing says it is the meeting's")
+    if date in inferred:
+        notes.append(inferred[date])
     others = {c[3] for c in candidates if c[0] == score and c[3] != date and c[3].day is not None and date.day is not None}
     if others:
         notes.append(f"several meeting dates found; chose {date.human()} (line {-line})")
@@ -208,16 +227,18 @@ def _meeting_date(header: list[_Para], body: list[_Para]) -> tuple[MeetingDate |
 
 
 def _title(header: list[_Para]) -> str | None:
-    for para in header:
-        if _MEETING_WORDS.search(para.text) and find_dates(para.text) and not _TIME.search(para.text):
-            return para.text
-    return header[0].text if header else None
+    """The line naming the meeting and its date; else one naming the meeting; else the first line."""
+    naming = [p.text for p in header if _MEETING_WORDS.search(p.text) and not _TIME.search(p.text)]
+    dated = [text for text in naming if find_dates(text)]
+    title = (dated or naming or [p.text for p in header] or [None])[0]
+    return title and _EMAIL_SUBJECT.sub("", title)
 
 
 def _author(header: list[_Para]) -> str | None:
-    """A byline: '… by Jane Smith', or a bare name directly above 'National Executive Committee'."""
+    """A byline ('… by Jane Smith', 'From: Jane Smith', "Jane Smith's report"), or a bare name
+    directly above 'National Executive Committee'."""
     for i, para in enumerate(header):
-        by = _BYLINE.search(para.text)
+        by = _BYLINE.search(para.text) or _OWNER.match(para.text)
         if by:
             return by[1]
         nxt = header[i + 1].text if i + 1 < len(header) else ""

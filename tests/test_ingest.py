@@ -156,6 +156,42 @@ Joe Bloggs: great report, thanks!
     assert "Joe Bloggs" not in report.text
 
 
+def test_meeting_date_without_year_takes_the_posting_year(make_corpus):
+    corpus = make_corpus({"email.md": """From: Christine Example
+Sent: Wednesday, 25 January 2017 18:02
+Subject: Report of the NEC meeting on Tuesday 24th January
+
+Dear colleagues, here is my report of yesterday's meeting of the NEC.
+
+**Leader's report**
+Jeremy spoke about the two by-elections, where candidate selections were completed last week.
+
+**Membership**
+The party now has around 530,000 members.
+"""})
+    [report] = read_corpus(corpus)
+    assert report.meeting_date.iso() == "2017-01-24"
+    assert report.title == "Report of the NEC meeting on Tuesday 24th January"
+    assert report.author == "Christine Example"
+    assert [s.heading for s in report.sections] == ["Opening", "Leader's report", "Membership"]
+    assert any("from the posting date 25 January 2017 (line 2)" in note for note in report.notes)
+
+
+def test_date_without_year_before_new_year_is_last_year(make_corpus):
+    corpus = make_corpus({"dec.txt": "Jo Bloggs's report: NEC meeting, 16 December\n\nPosted 3 January 2017 09:00\n\n"
+                                     "We agreed the timetable for the selections in the new year.\n"})
+    [report] = read_corpus(corpus)
+    assert report.meeting_date.iso() == "2016-12-16"
+    assert report.author == "Jo Bloggs"
+
+
+def test_date_without_year_on_the_wrong_weekday_is_not_taken(make_corpus):
+    corpus = make_corpus({"wrong.txt": "NEC meeting on Monday 24th January\n\nPosted 25 January 2017 09:00\n\n"
+                                       "We agreed the timetable for the selections in the new year.\n"})
+    with pytest.raises(IngestError, match="wrong.txt: cannot find the meeting date"):
+        read_corpus(corpus)
+
+
 def test_metadata_date_overrides_and_is_noted(make_corpus):
     corpus = make_corpus({
         "r.txt": "NEC Report – 5th May 2015\n\nWe agreed the budget for the coming year after a long debate.\n",
