@@ -23,7 +23,7 @@ _FULL_PATTERNS = [
     re.compile(rf"\b{_DAY}\s+(?:of\s+)?{_MONTH},?\s+{_YEAR}\b", re.I),  # 27th November, 2012
     re.compile(rf"\b{_MONTH}\s+{_DAY},?\s+{_YEAR}\b", re.I),  # November 27th, 2012
     re.compile(r"\b(?P<year>(?:19|20)\d\d)-(?P<month>[01]\d)-(?P<day>[0-3]\d)\b"),  # 2012-11-27
-    re.compile(r"\b(?P<day>[0-3]?\d)/(?P<month>[01]?\d)/(?P<year>(?:19|20)\d\d)\b"),  # 27/11/2012
+    re.compile(r"\b(?P<day>[0-3]?\d)([/.])(?P<month>[01]?\d)\2(?P<year>(?:19|20)\d\d)\b"),  # 27/11/2012, 27.11.2012
 ]
 _MONTH_PATTERN = re.compile(rf"\b{_MONTH},?\s+{_YEAR}\b", re.I)  # November 2012
 _NO_YEAR = r"(?![,.]?\s*(?:19|20)\d\d)"

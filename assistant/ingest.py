@@ -23,13 +23,14 @@ OPENING_SECTION = "Opening"
 _BULLET = re.compile(r"^(?:[•·▪◦]|[*\-–—](?=\s)|\d{1,2}[.)](?=\s))\s*")
 _TERMINAL = re.compile(r"[.!?…:;\"”’)\]]$")
 _SENTENCE_END = re.compile(r"[.!?]['\"”’)\]]?$")
-_TIME = re.compile(r"\b\d{1,2}[:.]\d{2}\s*(?:am|pm)?\b|\b(?:posted|published|updated)\b", re.I)
+_TIME = re.compile(r"\b\d{1,2}[:.]\d{2}(?![./]\d)\s*(?:am|pm)?\b|\b(?:posted|published|updated)\b", re.I)
 _MEETING_WORDS = re.compile(r"\b(?:meeting|NEC|National Executive|report|away[ -]?day)\b", re.I)
-_MEETING_PHRASE = re.compile(r"\b(?:meeting\s+(?:held\s+)?(?:on|of)|met\s+on|held\s+on)\s+(?:the\s+)?$", re.I)
+_MEETING_PHRASE = re.compile(r"\b(?:meeting\s+(?:held\s+)?(?:on|of)|met\s+on|held\s+on|meeting\s+date:?)\s+"
+                             r"(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,?\s+)?(?:the\s+)?$", re.I)
 _MD_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 _MD_EMPHASIS = re.compile(r"(\*\*|__)(.+?)\1")
 _MD_WRAPPED = re.compile(r"^([*_])(.+)\1$")  # a whole line in *italics*
-_BYLINE = re.compile(r"(?:\b[Bb]y|^From:)\s+([A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){1,2})")
+_BYLINE = re.compile(r"(?:\b[Bb]y|^(?:From|Author):)\s+([A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){1,2})")
 _MD_HEADING = re.compile(r"^#{1,6}\s+")
 _OWNER = re.compile(r"([A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){1,2})['’]s\s+(?:NEC\s+)?report\b", re.I)  # "Ann Black's report"
 _EMAIL_SUBJECT = re.compile(r"^(?:Subject|Re|Fwd?):\s*", re.I)

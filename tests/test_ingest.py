@@ -192,6 +192,16 @@ def test_date_without_year_on_the_wrong_weekday_is_not_taken(make_corpus):
         read_corpus(corpus)
 
 
+@pytest.mark.parametrize("text, iso", [
+    ("NEC report\n\nThe NEC met on Tuesday 21st March 2017 at Southside. Here is what happened.\n", "2017-03-21"),
+    ("Report back from the National Executive Committee\nMeeting date: 14.02.2017\nAuthor: Jane Roe\n\n"
+     "- The committee agreed the budget for the year.\n", "2017-02-14"),
+])
+def test_meeting_date_in_other_wordings(make_corpus, text, iso):
+    [report] = read_corpus(make_corpus({"r.txt": text}))
+    assert report.meeting_date.iso() == iso
+
+
 def test_metadata_date_overrides_and_is_noted(make_corpus):
     corpus = make_corpus({
         "r.txt": "NEC Report – 5th May 2015\n\nWe agreed the budget for the coming year after a long debate.\n",
