@@ -21,7 +21,7 @@ from .index import Index
 from .lexical import BM25Index
 
 DENSE_WEIGHT = 0.7  # the rest goes to BM25
-SENTENCE_WEIGHT = 0.3  # share of a passage's dense score taken from its best sentence
+SENTENCE_WEIGHT = 0.5  # share of a passage's dense score taken from its best sentence
 DATE_BOOST = 0.2  # for a meeting in the month the question names; half that for its year
 DECISION_BOOST = 0.1  # for a passage recording a decision, when the question asks when one was made
 DEPTH = 100  # candidates taken from each retriever before fusing
@@ -96,17 +96,22 @@ _FIRST_OR_LAST = re.compile(r"\b(?P<which>first|earliest|last|final|latest)\s+(?
                             r"(?P<year>(?:19|20)\d\d)\b", re.I)
 
 
+_LATEST = re.compile(r"\bthe\s+(?:last|latest|most\s+recent)\s+(?:NEC(?:\s+(?:meeting|away[ -]?day))?|meeting|away[ -]?day)\b", re.I)
+
+
 def date_boost(question: str, chunks: list[Chunk]) -> np.ndarray:
     """A bonus for passages from the meetings a question names; it never filters others out.
 
-    "the last meeting of 2014" names the latest meeting in 2014 among the passages given."""
+    "the last meeting of 2014" names the latest meeting in 2014 among the passages given, and
+    "the most recent meeting" the latest of all."""
     months, years = mentioned_periods(question)
     boost = np.zeros(len(chunks), dtype=np.float32)
     ordinal = _FIRST_OR_LAST.search(question)
-    if ordinal:
-        in_year = sorted({c.meeting_date for c in chunks if c.meeting_date.startswith(ordinal["year"])})
+    latest = not ordinal and _LATEST.search(question)
+    if ordinal or latest:
+        in_year = sorted({c.meeting_date for c in chunks if latest or c.meeting_date.startswith(ordinal["year"])})
         if in_year:
-            pick = in_year[0] if ordinal["which"].lower() in ("first", "earliest") else in_year[-1]
+            pick = in_year[-1] if latest or ordinal["which"].lower() not in ("first", "earliest") else in_year[0]
             months = {(int(pick[:4]), int(pick[5:7]))}
             years = set()
     if not months and not years:

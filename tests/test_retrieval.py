@@ -44,6 +44,15 @@ def test_a_date_in_the_question_favours_that_meeting(retriever):
     assert hits[0].chunk.meeting_date == "2014-11-04"
 
 
+@pytest.mark.parametrize(("question", "date"), [
+    ("What did Ed Miliband talk about at the last meeting?", "2014-11-04"),
+    ("What did Ed Miliband talk about at the last meeting of 2012?", "2012-11-27"),
+    ("What did Ed Miliband talk about at the first meeting of 2012?", "2012-05-29"),
+])
+def test_first_and_last_meetings_are_read_from_the_corpus(retriever, question, date):
+    assert retriever.search(question, k=1)[0].chunk.meeting_date == date
+
+
 def test_search_json_items_have_the_stable_fields(retriever):
     item = retriever.search("primaries", k=1)[0].to_dict()
     assert {"rank", "score", "meeting_date", "title", "section", "text", "source", "chunk_id"} <= item.keys()
