@@ -17,7 +17,7 @@ from .dates import mentioned_periods
 from .chunking import Chunk, encoding
 from .decisions import TOPIC_MATCH, TOPIC_WITHIN, asks_about_decisions
 from .index import Index
-from .retrieve import Filters, Hit, Retriever
+from .retrieve import DATE_BOOST, Filters, Hit, Retriever, date_boost
 
 # Abstention, set on eval/qa.jsonl and eval/holdout.jsonl to lose no answerable question but one
 # (precision first). Off-topic questions score 0.12-0.33 ("capital of France" 0.27), answerable ones
@@ -232,6 +232,11 @@ def _answer(question: str, retriever: Retriever, filters: Filters, passages: int
     if not hits:
         return Answer(question, NOTHING_FOUND, True, [])
     index = retriever.index
+    # "at the last away day", "in July 2013": quote that meeting only. A year alone is left out: "hiring
+    # for fundraising in 2013" was answered at the November 2012 meeting.
+    named = date_boost(question, [h.chunk for h in hits]) >= DATE_BOOST
+    if named.any():
+        hits = [h for h, keep in zip(hits, named) if keep]
     candidates = [(hit, s, e) for hit in hits for s, e in index.quote_spans[hit.position]]
     rows = np.concatenate([index.quote_rows(hit.position) for hit in hits])
     sims = query @ index.quote_vectors[rows].T

@@ -24,6 +24,16 @@ def test_every_quote_is_verbatim_in_the_report_it_cites(retriever, question):
         assert f"“{c.quote}” ({c.label()})" in result.answer
 
 
+@pytest.mark.parametrize(("question", "date"), [
+    ("Who joined the NEC at the last away day?", "2014-11-04"),
+    ("What did Ed Miliband talk about in November 2014?", "2014-11-04"),
+    ("Who was welcomed at the November 2011 meeting?", "2011-11-01"),
+])
+def test_a_question_naming_a_meeting_quotes_that_meeting_only(retriever, question, date):
+    result = answer(question, retriever)
+    assert result.citations and {c.meeting_date for c in result.citations} == {date}
+
+
 def test_citations_run_oldest_meeting_first(retriever):
     result = answer("What did the NEC agree about conference?", retriever)
     dates = [c.meeting_date for c in result.citations]
