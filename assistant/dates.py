@@ -101,14 +101,14 @@ def find_dates(text: str) -> list[DateMention]:
 
 def has_date_without_year(text: str) -> bool:
     """Whether `text` names a day of a month with no year after it ("Tuesday 24th January")."""
-    return any(m and m.start() not in {d.start for d in find_dates(text)}
-               for pattern in _YEARLESS_PATTERNS for m in [pattern.search(text)])
+    return any(pattern.search(text) for pattern in _YEARLESS_PATTERNS)
 
 
 def dates_before(text: str, posted: MeetingDate) -> list[DateMention]:
     """Dates written without a year ("Tuesday 24th January"), each given the year that puts it
     on or before `posted` (a report is posted after its meeting). A weekday that does not fall
     on that date rules the reading out."""
+    last_day = dt.date(posted.year, posted.month, posted.day or calendar.monthrange(posted.year, posted.month)[1])
     found = []
     for pattern in _YEARLESS_PATTERNS:
         for m in pattern.finditer(text):
@@ -116,9 +116,9 @@ def dates_before(text: str, posted: MeetingDate) -> list[DateMention]:
             for year in (posted.year, posted.year - 1):
                 try:
                     date = dt.date(year, month, day)
-                except ValueError:
+                except ValueError:  # 29 February, or 31 April
                     continue
-                if (month, day) <= (posted.month, posted.day or 31) or year < posted.year:
+                if date <= last_day:
                     break
             else:
                 continue

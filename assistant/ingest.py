@@ -189,31 +189,24 @@ def _meeting_date(header: list[_Para], body: list[_Para]) -> tuple[MeetingDate |
 
     A meeting date written without its year ("the NEC meeting on Tuesday 24th January") takes
     the year from the posting date, when there is one: reports are posted days after the meeting."""
-    candidates: list[tuple[int, int, int, MeetingDate]] = []  # (score, precision, -line, date)
-    posting: list[tuple[MeetingDate, int]] = []
-    for para in header:
-        for mention in find_dates(para.text):
-            if _TIME.search(para.text):
-                posting.append((mention.date, para.line))
-                continue
-            score = 3 if _MEETING_PHRASE.search(para.text[:mention.start]) else 2 if _MEETING_WORDS.search(para.text) else 1
-            candidates.append((score, mention.date.day is not None, -para.line, mention.date))
-    for para in body[:3]:
-        for mention in find_dates(para.text):
-            if _MEETING_PHRASE.search(para.text[:mention.start]):
-                candidates.append((3, mention.date.day is not None, -para.line, mention.date))
+    posting = [(m.date, para.line) for para in header if _TIME.search(para.text) for m in find_dates(para.text)]
     notes = [f"ignored posting date {date.human()} (line {line})" for date, line in posting]
+    candidates: list[tuple[int, int, int, MeetingDate]] = []  # (score, precision, -line, date)
     inferred: dict[MeetingDate, str] = {}
-    if posting:
-        posted, posted_line = posting[0]
-        for para in header + body[:3]:
-            if _TIME.search(para.text) or not _MEETING_WORDS.search(para.text):
-                continue
-            for mention in dates_before(para.text, posted):
-                score = 3 if _MEETING_PHRASE.search(para.text[:mention.start]) else 2
-                candidates.append((score, True, -para.line, mention.date))
+    for para, in_header in [(p, True) for p in header if not _TIME.search(p.text)] + [(p, False) for p in body[:3]]:
+        yearless = (dates_before(para.text, posting[0][0])
+                    if posting and _MEETING_WORDS.search(para.text) else [])
+        for mention in find_dates(para.text) + yearless:
+            if _MEETING_PHRASE.search(para.text[:mention.start]):
+                score = 3
+            elif in_header:
+                score = 2 if _MEETING_WORDS.search(para.text) else 1
+            else:
+                continue  # a date in the text is the meeting's only when the words before it say so
+            candidates.append((score, mention.date.day is not None, -para.line, mention.date))
+            if mention in yearless:
                 inferred[mention.date] = (f"took the year of the meeting date on line {para.line} "
-                                          f"from the posting date {posted.human()} (line {posted_line})")
+                                          f"from the posting date {posting[0][0].human()} (line {posting[0][1]})")
     if not candidates:
         return None, notes
     score, _, line, date = max(candidates, key=lambda c: c[:3])

@@ -107,11 +107,12 @@ def date_boost(question: str, chunks: list[Chunk]) -> np.ndarray:
     months, years = mentioned_periods(question)
     boost = np.zeros(len(chunks), dtype=np.float32)
     ordinal = _FIRST_OR_LAST.search(question)
-    latest = not ordinal and _LATEST.search(question)
-    if ordinal or latest:
-        in_year = sorted({c.meeting_date for c in chunks if latest or c.meeting_date.startswith(ordinal["year"])})
-        if in_year:
-            pick = in_year[-1] if latest or ordinal["which"].lower() not in ("first", "earliest") else in_year[0]
+    if ordinal or _LATEST.search(question):
+        year = ordinal["year"] if ordinal else ""
+        meetings = sorted({c.meeting_date for c in chunks if c.meeting_date.startswith(year)})
+        if meetings:
+            first = bool(ordinal) and ordinal["which"].lower() in ("first", "earliest")
+            pick = meetings[0] if first else meetings[-1]
             months = {(int(pick[:4]), int(pick[5:7]))}
             years = set()
     if not months and not years:
