@@ -4,6 +4,10 @@ On disk, `index/current` is a symlink to one complete build folder. A build is w
 folder and the link is swapped with one atomic rename, so a build that fails or is killed
 leaves the previous index in service. The manifest records what the index was built from;
 when that no longer matches the corpus, model or code, the index is rebuilt.
+
+Chunks and their vectors are kept in segments, folders that are never changed once written.
+Adding reports hard-links the previous build's segments into the new folder and writes one
+segment for the new reports, so saving costs the new reports alone, not the whole index.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
@@ -30,9 +34,10 @@ from .decisions import Decision, find_decisions
 from .embed import Embedder
 from .ingest import METADATA_FILE, IngestError, Paragraph, Report, Section, load_metadata, read_reports, report_files
 
-FORMAT = 5
+FORMAT = 6
 CURRENT = "current"
-_FILES = ("manifest.json", "vectors.faiss", "chunks.jsonl", "reports.json", "quotes.npy", "decisions.json", "decisions.npy")
+SEGMENTS = "segments"
+_SEGMENT_FILES = ("chunks.jsonl", "vectors.npy", "quotes.npy")
 
 
 class IndexUnavailable(Exception):
@@ -65,9 +70,10 @@ def expected_manifest(corpus_dir: Path, chunker: Chunker, embedder: Embedder) ->
 
 
 def _build_reasons(manifest: dict, expected: dict) -> list[str]:
-    """What changed in how the index is built (format, model, chunker, code): any of it voids every vector."""
+    """What changed in how the index is built (model, chunker, code): any of it voids every vector.
+    (An index in another format does not load at all.)"""
     return [f"{what} changed ({manifest.get(key)!r} → {expected[key]!r})"
-            for key, what in (("format", "index format"), ("model", "embedding model"),
+            for key, what in (("model", "embedding model"),
                               ("chunker", "chunker settings"), ("pipeline", "ingestion/chunking code"))
             if manifest.get(key) != expected[key]]
 
@@ -97,6 +103,8 @@ class Index:
     decisions: list[Decision]
     decision_vectors: np.ndarray  # one row per decision: its `search_text`
     quote_spans: list[list[tuple[int, int]]] | None = None  # per chunk; worked out from the chunks when not given
+    # Segment id → the build folder already holding its files, which `save` hard-links instead of writing.
+    stored: dict[str, Path] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.quote_spans is None:
@@ -201,6 +209,12 @@ def embed(reports: list[Report], chunks: list[Chunk], embedder: Embedder, manife
         new_decisions, new_decision_vectors = [new_decisions[i] for i in order], new_decision_vectors[order]
     log(f"found {len(new_decisions)} decisions")
     vectors, chosen = ann.vector_index(new_vectors)
+    # Every old chunk kept, in order: its segments stand as they are and the new chunks make one more.
+    old_segments = ([dict(seg) for seg in reuse.manifest.get("segments", [])]
+                    if reuse and len(kept) == len(reuse.chunks) else [])
+    new_segment = {"id": f"{len(old_segments):04d}",
+                   "chunks": len(chunks) - sum(seg["chunks"] for seg in old_segments),
+                   "sentences": len(new_quote_vectors) - sum(seg["sentences"] for seg in old_segments)}
     manifest = {
         **manifest,
         "dimensions": int(new_vectors.shape[1]),
@@ -208,9 +222,11 @@ def embed(reports: list[Report], chunks: list[Chunk], embedder: Embedder, manife
         "chunk_count": len(chunks),
         "report_count": len(reports),
         "embedded_chunks": len(new_vectors) - len(kept),
+        "segments": old_segments + ([new_segment] if new_segment["chunks"] or not old_segments else []),
     }
+    stored = {seg["id"]: reuse.stored[seg["id"]] for seg in old_segments if seg["id"] in reuse.stored}
     return Index(manifest, ann.prepare(vectors, chosen), chunks, reports_by, new_quote_vectors, new_decisions,
-                 new_decision_vectors, spans)
+                 new_decision_vectors, spans, stored)
 
 
 def _reusable(index_dir: Path, expected: dict) -> Index | None:
@@ -265,32 +281,76 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _write_segment(index: Index, segment: dict, chunk_start: int, sentence_start: int, folder: Path) -> None:
+    folder.mkdir(parents=True)
+    rows = slice(chunk_start, chunk_start + segment["chunks"])
+    with open(folder / "chunks.jsonl", "w", encoding="utf-8") as fh:
+        for chunk in index.chunks[rows]:
+            fh.write(json.dumps(chunk.to_dict(), ensure_ascii=False) + "\n")
+    np.save(folder / "vectors.npy", index.vectors.reconstruct_n(chunk_start, segment["chunks"]))
+    np.save(folder / "quotes.npy", index.quote_vectors[sentence_start:sentence_start + segment["sentences"]])
+
+
+def _linked(source: Path, folder: Path) -> bool:
+    """Hard-link a stored segment's files into `folder`; False (and nothing left) where that fails,
+    as across file systems or when another build has already removed the source folder."""
+    folder.mkdir(parents=True)
+    try:
+        for name in _SEGMENT_FILES:
+            os.link(source / name, folder / name)
+        return True
+    except OSError:
+        shutil.rmtree(folder)
+        return False
+
+
 def save(index: Index, index_dir: Path) -> None:
-    """Write a complete build folder, then point `current` at it with one atomic rename."""
+    """Write a complete build folder, then point `current` at it with one atomic rename.
+
+    Segments the index in service already holds are linked, not written, and keep the checksums
+    in their manifest entry: they were checked when it loaded, and segment files never change."""
     index_dir.mkdir(parents=True, exist_ok=True)
     build_dir = Path(tempfile.mkdtemp(prefix=f"build-{time.strftime('%Y%m%d-%H%M%S')}-", dir=index_dir))
-    faiss.write_index(index.vectors, str(build_dir / "vectors.faiss"))
-    np.save(build_dir / "quotes.npy", index.quote_vectors)
+    written = ["reports.json", "decisions.json", "decisions.npy"]
+    chunk_start = sentence_start = 0
+    for segment in index.manifest["segments"]:
+        folder = build_dir / SEGMENTS / segment["id"]
+        source = index.stored.get(segment["id"])
+        if not (source and "checksums" in segment and _linked(source / SEGMENTS / segment["id"], folder)):
+            _write_segment(index, segment, chunk_start, sentence_start, folder)
+            segment["checksums"] = {name: _sha256(folder / name) for name in _SEGMENT_FILES}
+            written += [f"{SEGMENTS}/{segment['id']}/{name}" for name in _SEGMENT_FILES]
+        chunk_start += segment["chunks"]
+        sentence_start += segment["sentences"]
+    if not index.manifest["faiss_index"]["exact"]:  # an exact index is rebuilt from the vectors on load
+        faiss.write_index(index.vectors, str(build_dir / "vectors.faiss"))
+        written.append("vectors.faiss")
     np.save(build_dir / "decisions.npy", index.decision_vectors)
     (build_dir / "decisions.json").write_text(
         json.dumps([d.to_dict() for d in index.decisions], ensure_ascii=False), encoding="utf-8")
-    with open(build_dir / "chunks.jsonl", "w", encoding="utf-8") as fh:
-        for chunk in index.chunks:
-            fh.write(json.dumps(chunk.to_dict(), ensure_ascii=False) + "\n")
     (build_dir / "reports.json").write_text(
         json.dumps([_report_to_dict(r) for r in index.reports.values()], ensure_ascii=False), encoding="utf-8")
-    index.manifest["checksums"] = {name: _sha256(build_dir / name) for name in _FILES if name != "manifest.json"}
+    index.manifest["checksums"] = {name: _sha256(build_dir / name) for name in written if not name.startswith(SEGMENTS)}
     (build_dir / "manifest.json").write_text(json.dumps(index.manifest, indent=2, ensure_ascii=False), encoding="utf-8")
-    for name in _FILES:
+    for name in written + ["manifest.json"]:
         with open(build_dir / name, "rb") as fh:
             os.fsync(fh.fileno())
     link = index_dir / f".{CURRENT}.{os.getpid()}"
     link.unlink(missing_ok=True)
     link.symlink_to(build_dir.name)
     os.replace(link, index_dir / CURRENT)
+    index.stored = {segment["id"]: build_dir for segment in index.manifest["segments"]}
     for old in index_dir.glob("build-*"):
         if old != build_dir:
             shutil.rmtree(old, ignore_errors=True)
+
+
+def _checksums(manifest: dict) -> dict[str, str]:
+    """The sha256 of every file in a build folder, by its path there."""
+    sums = dict(manifest.get("checksums", {}))
+    for segment in manifest.get("segments", []):
+        sums.update({f"{SEGMENTS}/{segment['id']}/{name}": digest for name, digest in segment["checksums"].items()})
+    return sums
 
 
 def load(index_dir: Path) -> Index:
@@ -300,15 +360,25 @@ def load(index_dir: Path) -> Index:
         raise IndexUnavailable(f"no index in {index_dir}")
     try:
         manifest = json.loads((current / "manifest.json").read_text(encoding="utf-8"))
-        damaged = [name for name, digest in manifest.get("checksums", {}).items() if _sha256(current / name) != digest]
+        if manifest.get("format") != FORMAT:
+            raise IndexUnavailable(f"index in {index_dir} is in format {manifest.get('format')}; "
+                                   f"this version reads format {FORMAT}")
+        damaged = [name for name, digest in _checksums(manifest).items() if _sha256(current / name) != digest]
         if damaged:
             raise IndexUnavailable(f"index in {index_dir} is damaged: {', '.join(damaged)} "
                                    "no longer match the checksums in its manifest")
-        vectors = faiss.read_index(str(current / "vectors.faiss"))
-        with open(current / "chunks.jsonl", encoding="utf-8") as fh:
-            chunks = [Chunk(**json.loads(line)) for line in fh]
+        chunks, vector_parts, quote_parts = [], [], []
+        for segment in manifest["segments"]:
+            folder = current / SEGMENTS / segment["id"]
+            with open(folder / "chunks.jsonl", encoding="utf-8") as fh:
+                chunks += [Chunk(**json.loads(line)) for line in fh]
+            vector_parts.append(np.load(folder / "vectors.npy"))
+            quote_parts.append(np.load(folder / "quotes.npy"))
+        quote_vectors = quote_parts[0] if len(quote_parts) == 1 else np.concatenate(quote_parts)
+        vectors = (ann.exact_index(np.concatenate(vector_parts)) if manifest["faiss_index"]["exact"]
+                   else faiss.read_index(str(current / "vectors.faiss")))
+        del vector_parts
         reports = [_report_from_dict(d) for d in json.loads((current / "reports.json").read_text(encoding="utf-8"))]
-        quote_vectors = np.load(current / "quotes.npy")
         decisions = [Decision(**d) for d in json.loads((current / "decisions.json").read_text(encoding="utf-8"))]
         decision_vectors = np.load(current / "decisions.npy")
     except (OSError, ValueError, TypeError, KeyError, RuntimeError) as exc:
@@ -318,7 +388,7 @@ def load(index_dir: Path) -> Index:
         raise IndexUnavailable(f"index in {index_dir} is inconsistent: {vectors.ntotal} vectors for {len(chunks)} chunks")
     try:
         return Index(manifest, vectors, chunks, {r.source: r for r in reports}, quote_vectors, decisions,
-                     decision_vectors)
+                     decision_vectors, stored={segment["id"]: current.resolve() for segment in manifest["segments"]})
     except IndexUnavailable as exc:
         raise IndexUnavailable(f"index in {index_dir} is inconsistent: {exc}") from exc
 

@@ -75,11 +75,11 @@ def test_a_corpus_of_only_bad_files_keeps_the_previous_index_serving(corpus_copy
 
 def test_damaged_index_file_is_detected_and_rebuilt(corpus_copy, embedder, tmp_path):
     build(corpus_copy, tmp_path, embedder)
-    vectors = tmp_path / "current" / "vectors.faiss"
+    vectors = tmp_path / "current" / "segments" / "0000" / "vectors.npy"
     data = bytearray(vectors.read_bytes())
-    data[len(data) // 2] ^= 0xFF  # one flipped byte: still loads as FAISS, but wrong vectors
+    data[len(data) // 2] ^= 0xFF  # one flipped byte: still loads as an array, but wrong vectors
     vectors.write_bytes(bytes(data))
-    with pytest.raises(Exception, match="vectors.faiss no longer match"):
+    with pytest.raises(Exception, match="vectors.npy no longer match"):
         load(tmp_path)
     messages = []
     rebuilt = open_index(corpus_copy, tmp_path, embedder, log=messages.append)

@@ -55,10 +55,11 @@ def test_missing_or_broken_index_says_what_is_wrong(tmp_path, index, corpus_copy
     with pytest.raises(IndexUnavailable, match="no index"):
         load(tmp_path)
     build(corpus_copy, tmp_path, embedder)
-    (tmp_path / "current" / "chunks.jsonl").write_text('{"not": "a chunk"}\n')
-    with pytest.raises(IndexUnavailable, match="chunks.jsonl no longer match the checksums"):
+    segment = tmp_path / "current" / "segments" / "0000"
+    (segment / "chunks.jsonl").write_text('{"not": "a chunk"}\n')
+    with pytest.raises(IndexUnavailable, match="segments/0000/chunks.jsonl no longer match the checksums"):
         load(tmp_path)
-    (tmp_path / "current" / "quotes.npy").unlink()
+    (segment / "quotes.npy").unlink()
     with pytest.raises(IndexUnavailable, match="unreadable.*quotes.npy"):
         load(tmp_path)
     messages = []
@@ -86,6 +87,43 @@ def test_adding_a_report_embeds_only_its_chunks(corpus_copy, embedder, tmp_path)
     for i, chunk in enumerate(after.chunks):
         assert abs(after.vectors.reconstruct(i) - whole.vectors.reconstruct(rows[chunk.chunk_id])).max() < 1e-5
     assert after.decisions == whole.decisions
+    assert load(tmp_path / "index").chunks == after.chunks
+
+
+def test_adding_a_report_links_the_stored_segments_and_writes_one_more(corpus_copy, embedder, tmp_path):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(corpus_copy, corpus)
+    held_back = corpus / "003_f1e80eed3dac3883.txt"
+    text = held_back.read_text(encoding="utf-8")
+    held_back.unlink()
+    build(corpus, tmp_path / "index", embedder)
+    first = (tmp_path / "index" / "current" / "segments" / "0000").resolve()
+    inodes = {name: (first / name).stat().st_ino for name in ("chunks.jsonl", "vectors.npy", "quotes.npy")}
+    held_back.write_text(text, encoding="utf-8")
+    build(corpus, tmp_path / "index", embedder)
+    segments = tmp_path / "index" / "current" / "segments"
+    assert sorted(p.name for p in segments.iterdir()) == ["0000", "0001"]
+    assert {name: (segments / "0000" / name).stat().st_ino for name in inodes} == inodes  # linked, not rewritten
+    added = load(tmp_path / "index")
+    assert [seg["chunks"] for seg in added.manifest["segments"]] == [
+        sum(c.source != held_back.name for c in added.chunks), sum(c.source == held_back.name for c in added.chunks)]
+    assert len(list((tmp_path / "index").glob("build-*"))) == 1  # the old build folder is gone, its files live on
+
+    (segments / "0000" / "vectors.npy").write_bytes(b"damaged")  # a linked segment is still checked on load
+    with pytest.raises(IndexUnavailable, match="segments/0000/vectors.npy no longer match"):
+        load(tmp_path / "index")
+
+
+def test_removing_a_report_writes_the_rest_as_one_segment(corpus_copy, embedder, tmp_path):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(corpus_copy, corpus)
+    build(corpus, tmp_path / "index", embedder)
+    (corpus / "001_2b9f1682055ed3d0.txt").unlink()
+    after = build(corpus, tmp_path / "index", embedder)
+    assert [p.name for p in (tmp_path / "index" / "current" / "segments").iterdir()] == ["0000"]
+    loaded = load(tmp_path / "index")
+    assert loaded.chunks == after.chunks and "001_2b9f1682055ed3d0.txt" not in loaded.reports
+    assert abs(loaded.quote_vectors - after.quote_vectors).max() == 0
 
 
 def test_large_corpus_gets_an_approximate_index_tuned_to_recall(corpus_copy, embedder, tmp_path, monkeypatch):
@@ -106,3 +144,26 @@ def test_large_corpus_gets_an_approximate_index_tuned_to_recall(corpus_copy, emb
     hits = retriever.search("primaries", k=5, filters=Filters(meeting="2013-07-16"))
     assert hits and all(h.chunk.meeting_date == "2013-07-16" for h in hits)
     assert len(built.chunks) == loaded.vectors.ntotal
+
+
+def test_a_save_that_fails_after_linking_leaves_the_previous_index_whole(corpus_copy, embedder, tmp_path, monkeypatch):
+    from assistant import index as index_module
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(corpus_copy, corpus)
+    held_back = corpus / "003_f1e80eed3dac3883.txt"
+    text = held_back.read_text(encoding="utf-8")
+    held_back.unlink()
+    before = build(corpus, tmp_path / "index", embedder)
+    held_back.write_text(text, encoding="utf-8")
+
+    def no_swap(*_):
+        raise OSError("disk full")
+
+    with monkeypatch.context() as m:
+        m.setattr(index_module.os, "replace", no_swap)  # fails after the segments are linked and written
+        with pytest.raises(OSError, match="disk full"):
+            build(corpus, tmp_path / "index", embedder)
+    assert load(tmp_path / "index").chunks == before.chunks
+    after = open_index(corpus, tmp_path / "index", embedder, log=lambda _: None)
+    assert held_back.name in after.reports and len(list((tmp_path / "index").glob("build-*"))) == 1
