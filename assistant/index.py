@@ -229,10 +229,10 @@ def embed(reports: list[Report], chunks: list[Chunk], embedder: Embedder, manife
                  new_decision_vectors, spans, stored)
 
 
-def _reusable(index_dir: Path, expected: dict) -> Index | None:
+def _reusable(index_dir: Path, expected: dict, loaded: Index | None) -> Index | None:
     """The index in service, when it was built with this model, chunker, code and metadata file."""
     try:
-        old = load(index_dir)
+        old = loaded or load(index_dir)
     except IndexUnavailable:
         return None
     same_metadata = old.manifest["corpus"].get(METADATA_FILE) == expected["corpus"].get(METADATA_FILE)
@@ -240,15 +240,17 @@ def _reusable(index_dir: Path, expected: dict) -> Index | None:
 
 
 def build(corpus_dir: Path, index_dir: Path, embedder: Embedder, chunker: Chunker | None = None,
-          log: Callable[[str], None] = lambda _: None, progress: bool = False, strict: bool = False) -> Index:
+          log: Callable[[str], None] = lambda _: None, progress: bool = False, strict: bool = False,
+          in_service: Index | None = None) -> Index:
     """Ingest, chunk, embed and save; the new index goes live only once it is complete.
 
-    Reports whose file is unchanged since the index in service are not read or embedded again. A
-    file that cannot be read is skipped, and listed at the end, unless `strict`."""
+    Reports whose file is unchanged since the index in service are not read or embedded again
+    (pass `in_service` when it is already loaded: at 100k chunks loading takes seconds). A file
+    that cannot be read is skipped, and listed at the end, unless `strict`."""
     chunker = chunker or Chunker(model_fits=embedder.fits)
     started = time.perf_counter()
     expected = expected_manifest(corpus_dir, chunker, embedder)
-    old = _reusable(index_dir, expected)
+    old = _reusable(index_dir, expected, in_service)
     unchanged = {name for name, sha in expected["corpus"].items()
                  if old and name in old.reports and old.manifest["corpus"].get(name) == sha}
     kept = [old.reports[n] for n in unchanged]
@@ -407,7 +409,7 @@ def open_index(corpus_dir: Path, index_dir: Path, embedder: Embedder, chunker: C
         return index
     log("building the index: " + "; ".join(reasons[:5]) + (f" (+{len(reasons) - 5} more)" if len(reasons) > 5 else ""))
     try:
-        return build(corpus_dir, index_dir, embedder, chunker, log=log, progress=progress)
+        return build(corpus_dir, index_dir, embedder, chunker, log=log, progress=progress, in_service=index)
     except (IngestError, IndexUnavailable) as exc:
         if index is None:
             raise

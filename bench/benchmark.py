@@ -424,7 +424,8 @@ def tables(results: dict) -> list[tuple[str, list[str], list[list]]]:
     if results.get("add_report"):
         a = results["add_report"]
         out.append((f"Adding one report to a {a['n']:,}-chunk index", ["what", "seconds"], [
-            ["load() the index in service (not counted: every start loads it)", a["load_seconds"]],
+            ["load() the index in service (not in the total: once per start or `nec index`, added report or not)",
+             a["load_seconds"]],
             [f"embed(reuse=big index): {a['new_chunks']} new chunks", a["embed_seconds"]],
             ["save() beside it (its segments hard-linked)", a["save_seconds"]], ["total", a["seconds"]],
             [f"full rebuild estimate ({a['n'] + a['new_chunks']:,} chunks at the build's chunks/s)",

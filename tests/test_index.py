@@ -8,6 +8,17 @@ from assistant.ingest import IngestError
 from conftest import CORPUS
 
 
+@pytest.fixture
+def corpus_less_one(corpus_copy, tmp_path):
+    """A copy of the corpus with the 2014 report held back: (folder, that file, a function putting it back)."""
+    corpus = tmp_path / "corpus"
+    shutil.copytree(corpus_copy, corpus)
+    held_back = corpus / "003_f1e80eed3dac3883.txt"
+    text = held_back.read_text(encoding="utf-8")
+    held_back.unlink()
+    return corpus, held_back, lambda: held_back.write_text(text, encoding="utf-8")
+
+
 def test_manifest_records_what_the_index_was_built_from(index):
     m = index.manifest
     assert m["model"] == "sentence-transformers/all-mpnet-base-v2" and m["dimensions"] == 768
@@ -68,14 +79,10 @@ def test_missing_or_broken_index_says_what_is_wrong(tmp_path, index, corpus_copy
     assert json.loads((tmp_path / "current" / "manifest.json").read_text())["chunk_count"] == len(rebuilt.chunks)
 
 
-def test_adding_a_report_embeds_only_its_chunks(corpus_copy, embedder, tmp_path):
-    corpus = tmp_path / "corpus"
-    shutil.copytree(corpus_copy, corpus)
-    held_back = corpus / "003_f1e80eed3dac3883.txt"
-    text = held_back.read_text(encoding="utf-8")
-    held_back.unlink()
+def test_adding_a_report_embeds_only_its_chunks(corpus_less_one, corpus_copy, embedder, tmp_path):
+    corpus, held_back, put_back = corpus_less_one
     before = build(corpus, tmp_path / "index", embedder)
-    held_back.write_text(text, encoding="utf-8")
+    put_back()
     messages = []
     after = open_index(corpus, tmp_path / "index", embedder, log=messages.append)
     new = [c for c in after.chunks if c.source == held_back.name]
@@ -90,16 +97,12 @@ def test_adding_a_report_embeds_only_its_chunks(corpus_copy, embedder, tmp_path)
     assert load(tmp_path / "index").chunks == after.chunks
 
 
-def test_adding_a_report_links_the_stored_segments_and_writes_one_more(corpus_copy, embedder, tmp_path):
-    corpus = tmp_path / "corpus"
-    shutil.copytree(corpus_copy, corpus)
-    held_back = corpus / "003_f1e80eed3dac3883.txt"
-    text = held_back.read_text(encoding="utf-8")
-    held_back.unlink()
+def test_adding_a_report_links_the_stored_segments_and_writes_one_more(corpus_less_one, embedder, tmp_path):
+    corpus, held_back, put_back = corpus_less_one
     build(corpus, tmp_path / "index", embedder)
     first = (tmp_path / "index" / "current" / "segments" / "0000").resolve()
     inodes = {name: (first / name).stat().st_ino for name in ("chunks.jsonl", "vectors.npy", "quotes.npy")}
-    held_back.write_text(text, encoding="utf-8")
+    put_back()
     build(corpus, tmp_path / "index", embedder)
     segments = tmp_path / "index" / "current" / "segments"
     assert sorted(p.name for p in segments.iterdir()) == ["0000", "0001"]
@@ -146,16 +149,13 @@ def test_large_corpus_gets_an_approximate_index_tuned_to_recall(corpus_copy, emb
     assert len(built.chunks) == loaded.vectors.ntotal
 
 
-def test_a_save_that_fails_after_linking_leaves_the_previous_index_whole(corpus_copy, embedder, tmp_path, monkeypatch):
+def test_a_save_that_fails_after_linking_leaves_the_previous_index_whole(corpus_less_one, embedder, tmp_path,
+                                                                        monkeypatch):
     from assistant import index as index_module
 
-    corpus = tmp_path / "corpus"
-    shutil.copytree(corpus_copy, corpus)
-    held_back = corpus / "003_f1e80eed3dac3883.txt"
-    text = held_back.read_text(encoding="utf-8")
-    held_back.unlink()
+    corpus, held_back, put_back = corpus_less_one
     before = build(corpus, tmp_path / "index", embedder)
-    held_back.write_text(text, encoding="utf-8")
+    put_back()
 
     def no_swap(*_):
         raise OSError("disk full")
@@ -167,3 +167,15 @@ def test_a_save_that_fails_after_linking_leaves_the_previous_index_whole(corpus_
     assert load(tmp_path / "index").chunks == before.chunks
     after = open_index(corpus, tmp_path / "index", embedder, log=lambda _: None)
     assert held_back.name in after.reports and len(list((tmp_path / "index").glob("build-*"))) == 1
+
+
+def test_picking_up_a_new_report_loads_the_index_in_service_once(corpus_less_one, embedder, tmp_path, monkeypatch):
+    from assistant import index as index_module
+
+    corpus, held_back, put_back = corpus_less_one
+    build(corpus, tmp_path / "index", embedder)
+    put_back()
+    loads = []
+    monkeypatch.setattr(index_module, "load", lambda folder: loads.append(folder) or load(folder))
+    after = open_index(corpus, tmp_path / "index", embedder, log=lambda _: None)
+    assert held_back.name in after.reports and len(loads) == 1
