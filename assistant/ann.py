@@ -1,7 +1,7 @@
 """Choose the FAISS index by corpus size: exact search while it is fast enough, IVF above that.
 
-Exact inner-product search reads every vector for every question: p95 ~19 ms at 100k chunks of 768
-dimensions on this 2-core machine, ~190 ms at 1M (bench/benchmark.py). Above `EXACT_UP_TO` vectors
+Exact inner-product search reads every vector for every question, so its time grows with the corpus
+(docs/benchmarks.md has the figures at 100k and 1M chunks). Above `EXACT_UP_TO` vectors
 an inverted-file index (IVF) reads only the `nprobe` clusters nearest the question. `nprobe` is
 chosen when the index is built, by measuring recall@10 against exact search on questions made from
 the corpus's own vectors. Those stand-in questions are easier than real ones (0.99 on them was 0.95
@@ -15,7 +15,7 @@ import math
 import faiss
 import numpy as np
 
-EXACT_UP_TO = 200_000  # vectors; exact search stays under ~40 ms up to here
+EXACT_UP_TO = 200_000  # vectors; exact search is fast enough up to here (docs/benchmarks.md)
 TARGET_RECALL = 0.95  # recall@10 against exact search that real questions must keep
 CALIBRATION_RECALL = 0.995  # what the stand-in questions must reach, a margin for real ones being harder
 CALIBRATION_QUERIES = 200

@@ -3,41 +3,43 @@
 Nothing is generated: every quote is a span of a cleaned report, so it can be checked word for
 word. The best passages are split into sentences, each sentence is scored against the question,
 and the best few are quoted, oldest meeting first. When the reports plainly cannot answer, the
-answer says so instead of quoting something unrelated.
+answer says why (an `Abstention`) instead of quoting something unrelated.
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, replace
+import enum
+from dataclasses import dataclass
 
 import numpy as np
 
-from .dates import mentioned_periods
-from .chunking import Chunk, encoding
-from .decisions import TOPIC_MATCH, TOPIC_WITHIN, asks_about_decisions
-from .index import Index
-from .retrieve import DATE_BOOST, Filters, Hit, Retriever, date_boost
+from .chunking import Chunk, citation_label
+from .decisions import TOPIC_MATCH, TOPIC_WITHIN
+from .index import Index, Sentence
+from .question import Question
+from .retrieve import Filters, Hit, Retriever
 
 # Abstention, set on eval/qa.jsonl and eval/holdout.jsonl to lose no answerable question but one
-# (precision first). Off-topic questions score 0.12-0.33 ("capital of France" 0.27), answerable ones
-# 0.25 up ("how close did ken get to boris", the one lost); with a name the reports never mention,
-# unanswerable ones reach 0.50 and answerable ones ("our Euro MPs") start at 0.54.
-ABSTAIN_BELOW = 0.30  # best sentence cosine under this: nothing relevant was found
+# (precision first): the cosines below are those of the question with its best sentence.
+ABSTAIN_BELOW = 0.30  # nothing relevant was found (off-topic questions score 0.12-0.33)
 UNKNOWN_NAME_BELOW = 0.52  # ...or under this when the question names someone the reports never mention
 PASSAGES = 5
 MAX_QUOTES = 4
 QUOTE_WITHIN = 0.75  # quote sentences scoring at least this share of the best one
-NOTHING_FOUND = "I couldn't find anything about that in the NEC reports."
-ASK_SOMETHING = "Please type a question about the NEC meetings."
-MAX_QUESTION_TOKENS = 200  # cl100k tokens: within the model's 256 word pieces for ordinary text
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\ufeff]")
 # The decision timeline:
 FOLLOW_UP_SIMILAR = 0.8  # cosine of a sentence at another meeting with the decision it returns to: with
 # all-mpnet-base-v2 the same decision retold sits at 0.85-0.95, a neighbouring matter at 0.7-0.78
 FOLLOW_UP_RELEVANT = 0.8  # ...and its cosine with the question, as a share of the decision's
 MAX_FOLLOW_UPS = 2
-_ASKS_WHEN = re.compile(r"\bwhen\b", re.I)
+
+
+class Abstention(enum.Enum):
+    """Why an answer quotes nothing."""
+
+    EMPTY_QUESTION = "empty question"
+    NO_MATCH = "no match"
+    UNKNOWN_NAME = "unknown name"
+    PERIOD_NOT_COVERED = "period not covered"
 
 
 @dataclass(frozen=True)
@@ -52,7 +54,7 @@ class Citation:
     score: float
 
     def label(self) -> str:
-        return f"NEC meeting, {self.meeting_label} — {self.section}"
+        return citation_label(self.meeting_label, self.section)
 
     def to_dict(self) -> dict:
         """The `ask --json` citation; `meeting_date`, `section`, `source`, `quote` are a stable interface."""
@@ -62,100 +64,85 @@ class Citation:
 
 @dataclass(frozen=True)
 class Answer:
-    question: str
-    answer: str
-    abstained: bool
+    """An answer as data: a lead line (or the reason for abstaining), the quotes, and why it abstained."""
+
+    question: Question
+    lead: str | None  # "Agreed at the NEC meeting of …", "Most relevant: …", or why nothing is quoted
     citations: list[Citation]
-    note: str | None = None  # what was done to the question before answering it
+    abstention: Abstention | None = None
+
+    @property
+    def abstained(self) -> bool:
+        return self.abstention is not None
+
+    @property
+    def note(self) -> str | None:
+        return self.question.cut_note()
+
+    @property
+    def text(self) -> str:
+        """The answer as plain text: the lead, each quote with its citation, then the note."""
+        lines = [self.lead] if self.lead else []
+        lines += [f"“{c.quote}” ({c.label()})" for c in self.citations]
+        return "\n".join(lines + ([f"({self.note})"] if self.note else []))
 
     def to_dict(self) -> dict:
-        return {"question": self.question, "answer": self.answer, "abstained": self.abstained,
+        """The `ask --json` object; its keys are a stable interface."""
+        return {"question": self.question.text, "answer": self.text, "abstained": self.abstained,
+                "reason": self.abstention.value if self.abstention else None,
                 "citations": [c.to_dict() for c in self.citations], "note": self.note}
 
 
-def tidy_question(question: str) -> tuple[str, str | None]:
-    """The question as the model can read it: control characters out, white space folded, and cut
-    to MAX_QUESTION_TOKENS (counted with tiktoken), with a note saying so when it was cut."""
-    text = " ".join(_CONTROL.sub(" ", question).split())
-    tokens = encoding().encode(text, disallowed_special=())
-    if len(tokens) <= MAX_QUESTION_TOKENS:
-        return text, None
-    cut = encoding().decode(tokens[:MAX_QUESTION_TOKENS]).rstrip("\ufffd")
-    return cut, (f"Your question was {len(tokens):,} tokens long; I read only its first {MAX_QUESTION_TOKENS} "
-                 f"(“{cut[:60]}…”).")
+NOTHING_FOUND = "I couldn't find anything about that in the NEC reports."
+ASK_SOMETHING = "Please type a question about the NEC meetings."
 
 
-def unknown_names(question: str, index: Index) -> list[str]:
-    """Capitalised words after the first that no report, title or author contains: 'Osborne', 'Corbyn'."""
-    words = re.findall(r"[A-Za-z][\w’'-]*", question)[1:]
-    names = []
-    for word in words:
-        stem = re.sub(r"(?:’s|'s|’|')$", "", word).split("-")[0].lower()
-        if word[0].isupper() and stem not in index.vocabulary:
-            names.append(re.sub(r"(?:’s|'s|’|')$", "", word))
-    return names
-
-
-def _period_outside_corpus(question: str, index: Index) -> str | None:
-    """For a question about meetings in a period when none took place here, that period's words."""
-    if not re.search(r"\bmeetings?\b|\baway[ -]?days?\b", question, re.I):
-        return None
-    months, years = mentioned_periods(question)
-    if not months and not years:
-        return None
-    dates = [r.meeting_date for r in index.reports.values()]
-    if any((d.year, d.month) in months or d.year in years for d in dates):
-        return None
-    return ", ".join(sorted({str(y) for y in years} | {f"{m:02d}/{y}" for y, m in months}))
-
-
-def _why_unanswerable(question: str, index: Index, best_sentence: float) -> str | None:
-    period = _period_outside_corpus(question, index)
-    if period:
-        dates = sorted(r.meeting_date for r in index.reports.values())
-        return (f"The reports I have cover NEC meetings from {dates[0].human()} to {dates[-1].human()}; "
-                f"none took place in {period}.")
-    names = unknown_names(question, index)
-    if names and best_sentence < UNKNOWN_NAME_BELOW:
-        return f"The NEC reports don't mention {' '.join(names)}."
-    return NOTHING_FOUND if best_sentence < ABSTAIN_BELOW else None
+def _why_unanswerable(question: Question, index: Index, best_sentence: float) -> Answer | None:
+    """An abstention when the question asks about a period with no meeting here, names someone the
+    reports never mention, or comes near nothing; None when it can be answered."""
+    dates = sorted(r.meeting_date for r in index.reports.values())
+    if question.about_meetings and (question.months or question.years) and not any(
+            (d.year, d.month) in question.months or d.year in question.years for d in dates):
+        period = ", ".join(sorted({str(y) for y in question.years} | {f"{m:02d}/{y}" for y, m in question.months}))
+        return Answer(question, f"The reports I have cover NEC meetings from {dates[0].human()} to "
+                                f"{dates[-1].human()}; none took place in {period}.", [], Abstention.PERIOD_NOT_COVERED)
+    unknown = [name for name in question.names if not index.mentions(name.split("-")[0])]
+    if unknown and best_sentence < UNKNOWN_NAME_BELOW:
+        return Answer(question, f"The NEC reports don't mention {' '.join(unknown)}.", [], Abstention.UNKNOWN_NAME)
+    return Answer(question, NOTHING_FOUND, [], Abstention.NO_MATCH) if best_sentence < ABSTAIN_BELOW else None
 
 
 def _inside(chunk: Chunk, source: str, start: int) -> bool:
     return chunk.source == source and chunk.start <= start < chunk.end
 
 
-def _citation(index: Index, position: int, start: int, end: int, score: float) -> Citation:
-    chunk = index.chunks[position]
-    return Citation(chunk.meeting_date, chunk.meeting_label, chunk.section, chunk.source,
-                    index.reports[chunk.source].text[start:end], start, end, round(score, 4))
+def _citation(index: Index, sentence: Sentence, score: float) -> Citation:
+    chunk = index.chunks[sentence.position]
+    return Citation(chunk.meeting_date, chunk.meeting_label, chunk.section, chunk.source, index.quote(sentence),
+                    sentence.start, sentence.end, round(score, 4))
 
 
-def _oldest_first(citations: list[Citation]) -> tuple[list[Citation], str]:
-    """The citations in meeting and reading order, and the answer text quoting each with its citation."""
-    ordered = sorted(citations, key=lambda c: (c.meeting_date, c.source, c.start))
-    return ordered, "\n".join(f"“{c.quote}” ({c.label()})" for c in ordered)
+def _oldest_first(citations: list[Citation]) -> list[Citation]:
+    """The citations in meeting and reading order."""
+    return sorted(citations, key=lambda c: (c.meeting_date, c.source, c.start))
 
 
-def _follow_ups(index: Index, query: np.ndarray, best: Citation, filters: Filters, taken: set[tuple[str, int]]
+def _follow_ups(index: Index, query: np.ndarray, best: Sentence, filters: Filters, taken: set[tuple[str, int]]
                 ) -> list[Citation]:
     """Sentences from other meetings that return to the matter of `best`: near it in meaning, and
     near the question too, so a shared word like 'timetable' is not enough."""
-    row = index.sentence_row(best.source, best.start)
-    if row is None:
-        return []
-    to_best = index.quote_vectors @ index.quote_vectors[row]
-    to_question = index.quote_vectors @ query[0]
+    near = index.sentences_near(best, FOLLOW_UP_SIMILAR)
+    to_question = index.similarity([best] + [s for s, _ in near], query)
+    best_date = index.chunks[best.position].meeting_date
     found = []
-    for r in np.argsort(-to_best):
-        if to_best[r] < FOLLOW_UP_SIMILAR or len(found) == MAX_FOLLOW_UPS:
+    for (sentence, _), relevance in zip(near, to_question[1:]):
+        if len(found) == MAX_FOLLOW_UPS:
             break
-        position, start, end = index.sentences[r]
-        chunk = index.chunks[position]
-        if (chunk.meeting_date == best.meeting_date or (chunk.source, start) in taken
-                or not filters.allows_date(chunk.meeting_date) or to_question[r] < FOLLOW_UP_RELEVANT * to_question[row]):
+        chunk = index.chunks[sentence.position]
+        if (chunk.meeting_date == best_date or (chunk.source, sentence.start) in taken
+                or not filters.allows_date(chunk.meeting_date) or relevance < FOLLOW_UP_RELEVANT * to_question[0]):
             continue
-        found.append(_citation(index, position, start, end, float(to_question[r])))
+        found.append(_citation(index, sentence, float(relevance)))
     return found
 
 
@@ -176,7 +163,7 @@ def _timeline_lead(best: Citation, others: list[Citation], when: bool) -> str:
     return lead
 
 
-def decision_answer(question: str, retriever: Retriever, filters: Filters, max_quotes: int, hits: list[Hit],
+def decision_answer(question: Question, index: Index, filters: Filters, max_quotes: int, hits: list[Hit],
                     query: np.ndarray) -> Answer | None:
     """For 'when was X agreed?': the decision that answers, its meeting named first, with the decisions
     and follow-ups from other meetings on the same matter, oldest first. None when no decision is
@@ -184,14 +171,13 @@ def decision_answer(question: str, retriever: Retriever, filters: Filters, max_q
 
     The decision is the one nearest the question among those in the passages found, so BM25's
     word matches count; only when none of those holds a decision is the whole log searched."""
-    index = retriever.index
     allowed = [i for i, d in enumerate(index.decisions) if filters.allows_date(d.meeting_date)]
     if not allowed:
         return None
     # Matched on the sentence alone: the topic label in `search_text` ("NEC membership and committees")
     # would pull every decision towards any question that says "NEC".
-    rows = {i: index.sentence_row(index.decisions[i].source, index.decisions[i].start) for i in allowed}
-    scores = dict(zip(allowed, (index.quote_vectors[list(rows.values())] @ query[0]).tolist()))
+    sentences = {i: index.sentence_at(index.decisions[i].source, index.decisions[i].start) for i in allowed}
+    scores = dict(zip(allowed, index.similarity(list(sentences.values()), query).tolist()))
     # A decision in a passage found counts for what it says and for that passage, as quotes do below.
     top = (hits[0].score or 1.0) if hits else 1.0
     in_hits = {i: 0.5 * scores[i] + 0.5 * max(h.score / top for h in hits if _inside(h.chunk, d.source, d.start))
@@ -200,56 +186,46 @@ def decision_answer(question: str, retriever: Retriever, filters: Filters, max_q
     if not in_hits and scores[best] < TOPIC_MATCH:
         return None
     # "When was X agreed?" wants X and what followed it; "What has the NEC agreed about X?" every decision on X.
-    when = bool(_ASKS_WHEN.search(question))
-    related = [] if when else sorted(
+    related = [] if question.asks_when else sorted(
         (i for i in allowed if i != best and scores[i] >= max(TOPIC_MATCH, TOPIC_WITHIN * max(scores.values()))),
         key=lambda i: -scores[i])[:max_quotes - 1]
 
-    chosen = [_citation(index, *index.sentences[rows[i]], scores[i]) for i in [best] + related]
-    chosen += _follow_ups(index, query, chosen[0], filters, {(c.source, c.start) for c in chosen})
-    lead = _timeline_lead(chosen[0], [c for c in chosen[1:] if c.meeting_date != chosen[0].meeting_date], when)
-    citations, body = _oldest_first(chosen)
-    return Answer(question, f"{lead}\n{body}", False, citations)
+    chosen = [_citation(index, sentences[i], scores[i]) for i in [best] + related]
+    chosen += _follow_ups(index, query, sentences[best], filters, {(c.source, c.start) for c in chosen})
+    lead = _timeline_lead(chosen[0], [c for c in chosen[1:] if c.meeting_date != chosen[0].meeting_date],
+                          question.asks_when)
+    return Answer(question, lead, _oldest_first(chosen))
 
 
-def answer(question: str, retriever: Retriever, filters: Filters = Filters(), passages: int = PASSAGES,
+def answer(question: Question, retriever: Retriever, filters: Filters = Filters(), passages: int = PASSAGES,
            max_quotes: int = MAX_QUOTES) -> Answer:
-    """Answer any text typed: an empty question is asked for again, an over-long one is cut with a note."""
-    asked, note = tidy_question(question)
-    if not asked:
-        return Answer(asked, ASK_SOMETHING, True, [])
-    result = _answer(asked, retriever, filters, passages, max_quotes)
-    return replace(result, answer=f"{result.answer}\n({note})", note=note) if note else result
-
-
-def _answer(question: str, retriever: Retriever, filters: Filters, passages: int, max_quotes: int) -> Answer:
-    query = retriever.embedder.encode([question])
+    """Answer any question read: an empty one is asked for again."""
+    if not question:
+        return Answer(question, ASK_SOMETHING, [], Abstention.EMPTY_QUESTION)
+    index = retriever.index
+    query = retriever.embedder.encode([question.text])
     hits = retriever.search(question, k=passages, filters=filters, query_vector=query)
-    if asks_about_decisions(question):
-        from_log = decision_answer(question, retriever, filters, max_quotes, hits, query)
+    if question.asks_about_decisions:
+        from_log = decision_answer(question, index, filters, max_quotes, hits, query)
         if from_log:
             return from_log
     if not hits:
-        return Answer(question, NOTHING_FOUND, True, [])
-    index = retriever.index
+        return Answer(question, NOTHING_FOUND, [], Abstention.NO_MATCH)
     # "at the last away day", "in July 2013": quote that meeting only. A year alone is left out: "hiring
     # for fundraising in 2013" was answered at the November 2012 meeting.
-    named = date_boost(question, [h.chunk for h in hits]) >= DATE_BOOST
-    if named.any():
-        hits = [h for h, keep in zip(hits, named) if keep]
-    candidates = [(hit, s, e) for hit in hits for s, e in index.quote_spans[hit.position]]
-    rows = np.concatenate([index.quote_rows(hit.position) for hit in hits])
-    sims = query @ index.quote_vectors[rows].T
+    periods = question.periods(h.chunk.meeting_date for h in hits)
+    named = [h for h in hits if periods.has_month_of(h.chunk.meeting_date)]
+    hits = named or hits
+    candidates = [(hit, sentence) for hit in hits for sentence in index.sentences_of(hit.position)]
+    sims = index.similarity([s for _, s in candidates], query)
     refusal = _why_unanswerable(question, index, float(sims.max(initial=-1.0)))
     if refusal:
-        return Answer(question, refusal, True, [])
+        return refusal
     # A sentence counts for what it says and for the passage it stands in (whose score has BM25 in it).
-    # Measured: quotes hold the gold evidence for 0.952 of qa.jsonl and 0.917 of holdout.jsonl; 0.886 and 0.833 with cosine alone.
+    # Measured: quotes hold the gold evidence far more often than with cosine alone (README).
     top = hits[0].score or 1.0
-    scores = 0.5 * sims[0] + 0.5 * np.array([h.score / top for h, _, _ in candidates])
+    scores = 0.5 * sims + 0.5 * np.array([h.score / top for h, _ in candidates])
     chosen = [i for i in np.argsort(-scores) if scores[i] >= QUOTE_WITHIN * scores.max()][:max_quotes]
-    citations, body = _oldest_first([_citation(index, h.position, s, e, float(scores[i]))
-                                      for i in chosen for h, s, e in [candidates[i]]])
-    if _ASKS_WHEN.match(question.lstrip()):  # a "when" question gets its date up front
-        body = f"Most relevant: the NEC meeting of {hits[0].chunk.meeting_label}.\n{body}"
-    return Answer(question, body, False, citations)
+    citations = _oldest_first([_citation(index, candidates[i][1], float(scores[i])) for i in chosen])
+    lead = f"Most relevant: the NEC meeting of {hits[0].chunk.meeting_label}." if question.opens_with_when else None
+    return Answer(question, lead, citations)

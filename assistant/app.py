@@ -23,12 +23,13 @@ from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
 
-from .answer import NOTHING_FOUND as FOUND_NOTHING
-from .answer import Answer, Citation, answer
-from .conversation import contextualize
-from .decisions import Decision, select
+from .answer import Abstention, Answer, Citation
+from .decisions import Decision
+from .errors import BadFilter
 from .ingest import Report
-from .retrieve import Filters, Retriever
+from .question import Question
+from .retrieve import Filters
+from .service import Assistant
 
 TITLE = "NEC Assistant"
 DISCLAIMER = ("These reports are personal accounts of NEC meetings written by NEC members for party members. "
@@ -71,28 +72,6 @@ def as_text(text: str) -> str:
     return html.escape(_MARKDOWN_SPECIAL.sub(r"\\\1", text))
 
 
-def from_text(shown: str) -> str:
-    """The question as typed, back from what `as_text` made of it."""
-    return re.sub(r"\\(.)", r"\1", html.unescape(shown))
-
-
-def _content_text(content) -> str:
-    """A chat message's text, whether Gradio hands it over as a string or as a list of parts."""
-    if isinstance(content, str):
-        return content
-    parts = content if isinstance(content, list) else [content]
-    return " ".join(p.get("text", "") if isinstance(p, dict) else str(p) for p in parts)
-
-
-def previous_query(history: list) -> str | None:
-    """What the last turn searched for, rebuilt from the questions in the chat history."""
-    query = None
-    for message in history:
-        if message.get("role") == "user":
-            query = contextualize(from_text(_content_text(message["content"])), query)
-    return query
-
-
 def _context_html(report: Report, citation: Citation) -> str:
     """The section the quote stands in, paragraph by paragraph, the quoted words marked."""
     section = next(s for s in report.sections if s.start <= citation.start < s.end)
@@ -104,13 +83,14 @@ def _context_html(report: Report, citation: Citation) -> str:
 
 def format_answer(result: Answer, reports: dict[str, Report], scope: str = "") -> str:
     """The chat message for an answer: quotes oldest meeting first, each openable in its context."""
-    if result.abstained:  # the reason when there is one ("The NEC reports don't mention …"), else a hint
-        return html.escape(NOTHING_FOUND.format(scope=scope) if result.answer == FOUND_NOTHING else result.answer)
+    if result.abstention is Abstention.NO_MATCH:  # a hint at what to try instead
+        return html.escape(NOTHING_FOUND.format(scope=scope))
+    if result.abstained:  # the reason: "The NEC reports don't mention …"
+        return html.escape(result.lead)
     meetings = sorted({(c.meeting_date, c.meeting_label) for c in result.citations})
     where = (f"the report of the meeting of {meetings[0][1]}" if len(meetings) == 1
              else f"{len(meetings)} meetings, oldest first")
-    first_line = result.answer.split("\n", 1)[0]
-    lead = first_line if not first_line.startswith("“") else f"From {where}:"  # e.g. "Agreed at the NEC meeting of …"
+    lead = result.lead or f"From {where}:"
     blocks = [f'<p class="lead">{html.escape(lead)}</p>']
     for c in result.citations:
         report = reports[c.source]
@@ -145,17 +125,14 @@ def _meeting_choices(reports: dict[str, Report]) -> list[tuple[str, str]]:
 def parse_filters(meeting: str | None, date_from: str | None, date_to: str | None) -> Filters:
     try:
         return Filters.parse(meeting, date_from, date_to)
-    except ValueError as exc:
+    except BadFilter as exc:
         raise gr.Error(str(exc)) from None
 
 
-def chosen_decisions(retriever: Retriever, topic: str | None, date_from: str | None, date_to: str | None
+def chosen_decisions(assistant: Assistant, topic: str | None, date_from: str | None, date_to: str | None
                      ) -> list[Decision]:
     """The decision log filtered as typed in the Decisions tab or sent to its API; a bad date is a gr.Error."""
-    filters = parse_filters(None, date_from, date_to)
-    index = retriever.index
-    return select(index.decisions, index.decision_vectors, retriever.embedder, (topic or "").strip(),
-                  filters.allows_date)
+    return assistant.decisions(topic, parse_filters(None, date_from, date_to))
 
 
 def decisions_table(decisions: list[Decision], reports: dict[str, Report]) -> list[dict]:
@@ -197,19 +174,19 @@ def _count_label(n: int) -> str:
     return f"**{n} decision{'' if n == 1 else 's'}**"
 
 
-def decisions_view(retriever: Retriever) -> None:
+def decisions_view(assistant: Assistant) -> None:
     """The decision log as a table, filtered by topic (by meaning) and dates, downloadable as CSV, and its API."""
-    reports = retriever.index.reports
+    reports = assistant.reports
     csv_folder = Path(tempfile.mkdtemp(prefix="nec-decisions-"))
 
     def show(topic: str, date_from: str, date_to: str) -> tuple[dict, str, str]:
         """The table, its row count and a CSV of exactly those rows."""
-        rows = decisions_table(chosen_decisions(retriever, topic, date_from, date_to), reports)
+        rows = decisions_table(chosen_decisions(assistant, topic, date_from, date_to), reports)
         return _decisions_frame(rows), _count_label(len(rows)), str(decisions_csv_file(rows, csv_folder))
 
     def decisions_api(topic: str = "", date_from: str = "", date_to: str = "") -> list[dict]:
         """Decisions near a topic in meaning, within a date range: the same list as `nec-assistant decisions --json`."""
-        return [d.to_dict() for d in chosen_decisions(retriever, topic, date_from, date_to)]
+        return [d.to_dict() for d in chosen_decisions(assistant, topic, date_from, date_to)]
 
     frame, count_text, csv_path = show("", "", "")
     gr.Markdown("What the committee agreed, approved, decided or noted, oldest meeting first, each sentence "
@@ -232,30 +209,33 @@ def decisions_view(retriever: Retriever) -> None:
     gr.api(decisions_api, api_name="decisions")
 
 
-def build_app(retriever: Retriever) -> gr.Blocks:
-    reports = retriever.index.reports
-    answer(EXAMPLES[0], retriever)  # warm up: the first pass through the model is slower than the rest
+def build_app(assistant: Assistant) -> gr.Blocks:
+    reports = assistant.reports
+    assistant.ask(EXAMPLES[0])  # warm up: the first pass through the model is slower than the rest
 
-    def respond(question: str, history: list, meeting: str, date_from: str, date_to: str
-                ) -> Iterator[tuple[list, str]]:
-        """Chat turn: the question joins the history at once, the answer follows when found."""
-        question = (question or "").strip()
-        if not question:
-            yield history, ""
+    def respond(typed: str, history: list, previous: Question | None, meeting: str, date_from: str, date_to: str
+                ) -> Iterator[tuple[list, str, Question | None]]:
+        """Chat turn: the question joins the history at once, the answer follows when found.
+
+        `previous` is the conversation's last question as read, kept in the session, so that a
+        follow-up ("who proposed it?") is read with the topic before it."""
+        typed = (typed or "").strip()
+        if not typed:
+            yield history, "", previous
             return
         filters = parse_filters(meeting, date_from, date_to)
-        query = contextualize(question, previous_query(history))
-        history = history + [{"role": "user", "content": as_text(question)},
+        question = Question.read(typed, previous)
+        history = history + [{"role": "user", "content": as_text(typed)},
                              {"role": "assistant", "content": "Searching the reports…"}]
-        yield history, ""
-        result = answer(query, retriever, filters=filters)
+        yield history, "", previous
+        result = assistant.ask(question, filters=filters)
         scope = " for the meetings you picked" if filters else ""
         history[-1] = {"role": "assistant", "content": format_answer(result, reports, scope)}
-        yield history, ""
+        yield history, "", question
 
     def answer_api(question: str, meeting: str = "", date_from: str = "", date_to: str = "") -> dict:
         """Answer one question: the same JSON object as `nec-assistant ask --json`."""
-        return answer(question, retriever, filters=parse_filters(meeting, date_from, date_to)).to_dict()
+        return assistant.ask(question, filters=parse_filters(meeting, date_from, date_to)).to_dict()
 
     with gr.Blocks(title=TITLE) as demo:
         gr.Markdown(f"# {TITLE}\nAsk about the meetings of Labour's National Executive Committee. "
@@ -282,13 +262,15 @@ def build_app(retriever: Retriever) -> gr.Blocks:
                         gr.Markdown(meetings_list(reports), elem_id="meetings")
 
         with gr.Tab("Decisions", elem_id="decisions-tab"):
-            decisions_view(retriever)
+            decisions_view(assistant)
 
-        inputs = [box, chatbot, meeting, date_from, date_to]
-        outputs = [chatbot, box]
+        previous = gr.State(None)  # the conversation's last question, as read
+        inputs = [box, chatbot, previous, meeting, date_from, date_to]
+        outputs = [chatbot, box, previous]
         box.submit(respond, inputs, outputs, api_name="chat")
         send.click(respond, inputs, outputs, api_visibility="private")
-        clear.click(lambda: ([], ""), None, outputs, api_visibility="private")
+        clear.click(lambda: ([], "", None), None, outputs, api_visibility="private")
+        chatbot.clear(lambda: None, None, previous, api_visibility="private")
         gr.api(answer_api, api_name="answer")
     return demo
 

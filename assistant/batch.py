@@ -17,13 +17,15 @@ from .embed import Embedder
 
 
 @dataclass(frozen=True)
-class Question:
+class Line:
+    """One question of a questions file, with its line number and why it cannot be asked, if so."""
+
     line: int
     text: str
     error: str | None = None
 
 
-def read_questions(source: str) -> list[Question]:
+def read_questions(source: str) -> list[Line]:
     """Questions from a file, or standard input for '-'; blank lines are skipped."""
     raw = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
     questions = []
@@ -32,22 +34,22 @@ def read_questions(source: str) -> list[Question]:
             text = line.decode("utf-8").strip()
         except UnicodeDecodeError as exc:
             shown = line.decode("utf-8", errors="replace").strip()
-            questions.append(Question(n, shown, f"line {n} is not UTF-8 text (byte {exc.start})"))
+            questions.append(Line(n, shown, f"line {n} is not UTF-8 text (byte {exc.start})"))
             continue
         if text:
-            questions.append(Question(n, text))
+            questions.append(Line(n, text))
     return questions
 
 
-def check(question: Question, embedder: Embedder) -> Question:
+def check(question: Line, embedder: Embedder) -> Line:
     """The question, with an error if the model would cut it short."""
     if question.error is None and not embedder.fits(question.text):
-        return Question(question.line, question.text,
+        return Line(question.line, question.text,
                         f"line {question.line} is too long: the model reads at most {embedder.max_tokens} tokens")
     return question
 
 
-def run(questions: list[Question], ask: Callable[[str], dict], embedder: Embedder, out=None,
+def run(questions: list[Line], ask: Callable[[str], dict], embedder: Embedder, out=None,
         progress: bool = False) -> Iterator[dict]:
     """Write one JSON line per question (to standard output by default), in order; yields each record."""
     from tqdm import tqdm

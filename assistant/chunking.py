@@ -33,6 +33,11 @@ def count_tokens(text: str) -> int:
     return len(encoding().encode(text, disallowed_special=()))
 
 
+def citation_label(meeting_label: str, section: str) -> str:
+    """How a place in the reports is cited everywhere: "NEC meeting, 16 July 2013 — Other issues"."""
+    return f"NEC meeting, {meeting_label} — {section}"
+
+
 @dataclass(frozen=True)
 class Chunk:
     """A retrievable passage: a span [start, end) of one report's cleaned text."""
@@ -49,7 +54,10 @@ class Chunk:
 
     def embedding_text(self) -> str:
         """What the model sees: a context line so that a bare bullet still says when and where."""
-        return f"NEC meeting, {self.meeting_label} — {self.section}\n{self.text}"
+        return f"{self.label()}\n{self.text}"
+
+    def label(self) -> str:
+        return citation_label(self.meeting_label, self.section)
 
     def to_dict(self) -> dict:
         """Its fields as a dict; shallow, since they are all plain values (`asdict` deep-copies each
@@ -68,8 +76,9 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> Iterato
         yield pos, end
 
 
-def quote_spans(chunk: Chunk) -> list[tuple[int, int]]:
-    """The sentences a quote may be, as report offsets; a very short one joins the one before it."""
+def chunk_sentences(chunk: Chunk) -> list[tuple[int, int]]:
+    """The chunk's sentences, each of which a quote may be, as report offsets; a very short one joins the
+    one before it ("This was agreed." is quoted with what was agreed)."""
     spans: list[tuple[int, int]] = []
     offset = chunk.start
     for para in chunk.text.split("\n\n"):
@@ -149,7 +158,7 @@ class Chunker:
 
     def _spans(self, report: Report, section: Section) -> Iterator[tuple[int, int]]:
         text = report.text
-        header = f"NEC meeting, {report.meeting_date.human()} — {section.heading}\n"
+        header = citation_label(report.meeting_date.human(), section.heading) + "\n"
 
         def fits(start: int, end: int) -> bool:
             if count_tokens(text[start:end]) > self.max_tokens:

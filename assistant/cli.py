@@ -1,4 +1,9 @@
-"""The `nec-assistant` command line: index, search, ask."""
+"""The `nec-assistant` command line: index, search, ask, decisions, eval and serve.
+
+A thin shell over `Assistant`: each command parses its arguments, calls one method, and prints.
+Heavy imports (the model, FAISS, Gradio) happen inside the commands that need them, so
+`--help` and a bad argument answer at once.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +14,7 @@ import textwrap
 import time
 from pathlib import Path
 
-from .evaluate import QAFormatError
-from .ingest import IngestError
-from .index import IndexUnavailable
+from .errors import BadFilter, IndexUnavailable, IngestError, QAFormatError
 
 
 def _paths(parser: argparse.ArgumentParser) -> None:
@@ -28,24 +31,18 @@ def _filters(parser: argparse.ArgumentParser) -> None:
 def _parse_filters(args: argparse.Namespace):
     from .retrieve import Filters
 
-    try:
-        return Filters.parse(args.meeting, args.date_from, args.date_to)
-    except ValueError as exc:
-        raise SystemExit(f"nec-assistant: {exc}") from None
+    return Filters.parse(args.meeting, args.date_from, args.date_to)
 
 
-def _retriever(args: argparse.Namespace):
-    from .embed import Embedder
-    from .index import open_index
-    from .retrieve import Retriever
+def _assistant(args: argparse.Namespace):
+    from .service import Assistant
 
-    embedder = Embedder()
-    return Retriever(open_index(args.corpus, args.index, embedder, progress=sys.stderr.isatty()), embedder)
+    return Assistant.open(args.corpus, args.index, progress=sys.stderr.isatty())
 
 
 def cmd_index(args: argparse.Namespace) -> None:
+    from .build import build
     from .embed import Embedder
-    from .index import build
 
     started = time.perf_counter()
     index = build(args.corpus, args.index, Embedder(), log=lambda m: print(m, file=sys.stderr), progress=True,
@@ -62,63 +59,58 @@ def _one_or_many(args: argparse.Namespace) -> None:
         raise SystemExit("nec-assistant: give either a QUESTION or --questions FILE")
 
 
-def _run_batch(args: argparse.Namespace, retriever, ask) -> None:
+def _run_batch(args: argparse.Namespace, assistant, ask) -> None:
     from .batch import read_questions, run
 
     try:
         questions = read_questions(args.questions)
     except OSError as exc:
         raise SystemExit(f"nec-assistant: cannot read {args.questions}: {exc.strerror}") from None
-    for _ in run(questions, ask, retriever.embedder, progress=len(questions) > 1 and sys.stderr.isatty()):
+    for _ in run(questions, ask, assistant.embedder, progress=len(questions) > 1 and sys.stderr.isatty()):
         pass
 
 
 def cmd_search(args: argparse.Namespace) -> None:
     _one_or_many(args)
     filters = _parse_filters(args)
-    retriever = _retriever(args)
+    assistant = _assistant(args)
     if args.questions:
-        _run_batch(args, retriever, lambda q: {
-            "question": q, "hits": [h.to_dict() for h in retriever.search(q, k=args.k, filters=filters)]})
+        _run_batch(args, assistant, lambda q: {
+            "question": q, "hits": [h.to_dict() for h in assistant.search(q, k=args.k, filters=filters)]})
         return
-    hits = retriever.search(args.question, k=args.k, filters=filters)
+    hits = assistant.search(args.question, k=args.k, filters=filters)
     if args.json:
         print(json.dumps([h.to_dict() for h in hits], ensure_ascii=False, indent=2))
         return
     for h in hits:
         c = h.chunk
-        print(f"{h.rank}. [{h.score:.3f}] NEC meeting, {c.meeting_label} — {c.section}  ({c.source})")
+        print(f"{h.rank}. [{h.score:.3f}] {c.label()}  ({c.source})")
         print(textwrap.indent(textwrap.fill(c.text, 100), "   "), end="\n\n")
 
 
 def cmd_ask(args: argparse.Namespace) -> None:
-    from .answer import answer
-
     _one_or_many(args)
     filters = _parse_filters(args)
-    retriever = _retriever(args)
+    assistant = _assistant(args)
     if args.questions:
-        _run_batch(args, retriever, lambda q: answer(q, retriever, filters=filters).to_dict())
+        _run_batch(args, assistant, lambda q: assistant.ask(q, filters=filters).to_dict())
         return
-    result = answer(args.question, retriever, filters=filters)
+    result = assistant.ask(args.question, filters=filters)
     if args.json:
         print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
     else:
-        print(result.answer)
+        print(result.text)
 
 
 def cmd_decisions(args: argparse.Namespace) -> None:
-    from .decisions import select
-
     filters = _parse_filters(args)
-    retriever = _retriever(args)
-    index = retriever.index
-    chosen = select(index.decisions, index.decision_vectors, retriever.embedder, args.topic, filters.allows_date)
+    assistant = _assistant(args)
+    chosen = assistant.decisions(args.topic, filters)
     if args.json:
         print(json.dumps([d.to_dict() for d in chosen], ensure_ascii=False, indent=2))
         return
     for d in chosen:
-        label = retriever.index.reports[d.source].meeting_date.human()
+        label = assistant.reports[d.source].meeting_date.human()
         print(f"{label} — {d.section} [{d.topic}]")
         print(textwrap.indent(textwrap.fill(f"“{d.text}”", 100), "   "), end="\n\n")
     print(f"{len(chosen)} decisions", file=sys.stderr)
@@ -127,7 +119,7 @@ def cmd_decisions(args: argparse.Namespace) -> None:
 def cmd_serve(args: argparse.Namespace) -> None:
     from .app import build_app, launch
 
-    launch(build_app(_retriever(args)), args.host, args.port, args.auth)
+    launch(build_app(_assistant(args)), args.host, args.port, args.auth)
 
 
 def cmd_eval(args: argparse.Namespace) -> None:
@@ -136,9 +128,9 @@ def cmd_eval(args: argparse.Namespace) -> None:
     from .evaluate import evaluate, format_failures, format_table, load_qa, score_extractor, systems, write_report
 
     items = load_qa(args.qa)
-    retriever = _retriever(args)
+    assistant = _assistant(args)
     results = []
-    for name, description, system, ask in systems(retriever.index, retriever.embedder, args.compare):
+    for name, description, system, ask in systems(assistant.index, assistant.embedder, args.compare):
         with tqdm(total=len(items), desc=name, file=sys.stderr, leave=False, disable=not sys.stderr.isatty()) as bar:
             results.append(evaluate(name, description, system, items, ask=ask, progress=lambda _: bar.update()))
     answerable = sum(i.answerable for i in items)
@@ -211,7 +203,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         args.run(args)
-    except (IngestError, IndexUnavailable, QAFormatError) as exc:
+    except (IngestError, IndexUnavailable, QAFormatError, BadFilter) as exc:
         print(f"nec-assistant: {exc}", file=sys.stderr)
         return 1
     return 0

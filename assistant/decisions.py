@@ -7,7 +7,7 @@ judged by hand (see `nec-assistant eval`).
 
 Found while indexing from the cleaned reports, so each decision is a verbatim quote with its
 meeting date, section and offsets. A trailing "This was agreed." is already joined to the
-request before it by `quote_spans`, so the decision keeps what was agreed.
+request before it by `chunk_sentences`, so the decision keeps what was agreed.
 """
 
 from __future__ import annotations
@@ -31,6 +31,10 @@ _DECISION = re.compile(
     r"|\bdecision\s+(?:has|had|was)\s+(?:now\s+)?(?:been\s+)?(?:taken|made)\b",
     re.I,
 )
+# Any word of deciding, whoever did it: wider than `_DECISION`, for ranking passages, not for the log.
+# Boosting "when was X agreed?" passages by `is_decision` instead was measured (2026-11-25): one more
+# qa.jsonl question ranked first, one fewer holdout answer quoting its evidence; so the wider rule stays.
+_DECISION_WORD = re.compile(r"\b(?:agreed|approved|decided|endorsed|resolved|decision)\b", re.I)
 # Labels a staff member would file a decision under; each decision takes the nearest by meaning.
 TOPICS = ["conference", "selections and candidates", "Scotland", "finance and fundraising", "policy making",
           "elections and campaigns", "party reform", "NEC membership and committees", "membership",
@@ -63,7 +67,13 @@ class Decision:
 
 
 def is_decision(sentence: str) -> bool:
+    """Whether a sentence records something the committee agreed: what goes in the decision log."""
     return bool(_DECISION.search(sentence))
+
+
+def uses_decision_word(text: str) -> bool:
+    """Whether a passage speaks of a decision at all ("agreed", "decision", …), by anyone."""
+    return bool(_DECISION_WORD.search(text))
 
 
 def find_decisions(reports: dict[str, Report], chunks: list[Chunk], spans: list[list[tuple[int, int]]],
@@ -85,23 +95,12 @@ def find_decisions(reports: dict[str, Report], chunks: list[Chunk], spans: list[
     return decisions, embedder.encode([d.search_text() for d in decisions])
 
 
-def select(decisions: list[Decision], vectors: np.ndarray, embedder: Embedder, topic: str | None = None,
-           allows: Callable[[str], bool] = lambda _: True) -> list[Decision]:
-    """Decisions from the meetings `allows` (a meeting date → bool, such as `Filters.allows_date`) whose
-    text or topic label is near `topic` in meaning; `vectors` are the decisions' `search_text` vectors,
-    row for row, as stored in the index."""
+def select(decisions: list[Decision], allows: Callable[[str], bool] = lambda _: True,
+           topic_similarity: np.ndarray | None = None) -> list[Decision]:
+    """Decisions from the meetings `allows` (a meeting date → bool, such as `Filters.allows_date`) and,
+    given each decision's cosine with a topic (row for row), those near that topic in meaning."""
     rows = [i for i, d in enumerate(decisions) if allows(d.meeting_date)]
-    if topic and rows:
-        scores = vectors[rows] @ embedder.encode([topic])[0]
+    if topic_similarity is not None and rows:
+        scores = topic_similarity[rows]
         rows = [i for i, score in zip(rows, scores) if score >= max(TOPIC_MATCH, TOPIC_WITHIN * scores.max())]
     return [decisions[i] for i in rows]
-
-
-_ASKS_ABOUT_DECISIONS = re.compile(
-    r"\bwhen\b.*\b(?:agree|decid|approv|settl|sign|endors|resolv|chose|choos|pick|set|fix)"
-    r"|\bwhat\b.*\b(?:agreed|decided|approved|resolved)\b", re.I)
-
-
-def asks_about_decisions(question: str) -> bool:
-    """'When was X agreed?', 'What has the NEC agreed about X?'."""
-    return bool(_ASKS_ABOUT_DECISIONS.search(question))

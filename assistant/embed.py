@@ -3,7 +3,7 @@
 The model's files come from site-packages, checked against upstream (see `weights`), so nothing
 is fetched from a model hub. It replaced all-MiniLM-L6-v2 because it finds the right passage first
 far more often on our eval (README, "Choosing the model"). ONNX Runtime, rather than torch through
-sentence-transformers, encodes a question in ~18 ms instead of ~57 ms and gives the same vectors
+sentence-transformers, encodes a question about three times faster (docs/benchmarks.md) and gives the same vectors
 as sentence-transformers' own `encode` (mean of the token vectors, then unit length), which
 `tests/test_embed.py` checks.
 """
@@ -19,9 +19,8 @@ import numpy as np
 
 from .weights import MODEL_NAME, model_dir, onnx_model
 
-# Texts per ONNX Runtime call. Small batches of like-length texts beat large ones on this CPU:
-# the five reports' chunks encode at 19 a second in 4s against 14 in 32s, their sentences at
-# 50 against 44 (bench/benchmark.py measures batched against one at a time).
+# Texts per ONNX Runtime call. Small batches of like-length texts beat large ones on this CPU
+# (bench/benchmark.py measures batch sizes; figures in docs/benchmarks.md).
 BATCH_SIZE = 4
 
 

@@ -15,18 +15,17 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from .answer import answer
+from .build import embed_chunks
 from .chunking import Chunk, fixed_size_chunks
-from .embed import Embedder
-from .index import Index, embed
 from .dates import find_dates
 from .decisions import is_decision
+from .embed import Embedder
+from .errors import QAFormatError
+from .index import Index
+from .question import Question
 from .retrieve import Hit, Retriever
 
 K = 10
-
-
-class QAFormatError(Exception):
-    """A line of the question/answer file is malformed; the message names file and line."""
 
 
 @dataclass(frozen=True)
@@ -137,7 +136,8 @@ def evaluate(name: str, description: str, retriever: Retriever, items: list[QAIt
     chunks = retriever.index.chunks
     results = []
     for n, item in enumerate(items):
-        hits: list[Hit] = retriever.search(item.question, k=K)
+        question = Question.read(item.question)
+        hits: list[Hit] = retriever.search(question, k=K)
         relevance = [is_relevant(item, h.chunk) for h in hits] if item.answerable else []
         result = QuestionResult(
             item.id, item.question, item.meeting_date,
@@ -146,13 +146,13 @@ def evaluate(name: str, description: str, retriever: Retriever, items: list[QAIt
             top_meeting=hits[0].chunk.meeting_date if hits else None,
         )
         if ask:
-            reply = answer(item.question, retriever)
+            reply = answer(question, retriever)
             result.abstained = reply.abstained
             result.quotes_hold_evidence = any(
                 _norm(e) in _norm(c.quote) or _norm(c.quote) in _norm(e)
                 for c in reply.citations if c.meeting_date == item.meeting_date for e in item.evidence)
             if "when-agreed" in item.tags and item.meeting_date:
-                named = find_dates(reply.answer.split("\n", 1)[0])
+                named = find_dates(reply.text.split("\n", 1)[0])
                 result.first_line_date = bool(named) and named[0].date.iso() == item.meeting_date
         results.append(result)
         progress(n + 1)
@@ -199,7 +199,7 @@ def fixed_size_index(index: Index, embedder: Embedder) -> Index:
     """The tutorial baseline's index: the same cleaned reports in 1,000-character windows, embedded bare."""
     reports = list(index.reports.values())
     chunks = [c for r in reports for c in fixed_size_chunks(r)]
-    return embed(reports, chunks, embedder, {"chunker": "fixed 1000/200"}, text_of=lambda c: c.text)
+    return embed_chunks(reports, chunks, embedder, {"chunker": "fixed 1000/200"}, text_of=lambda c: c.text)
 
 
 def systems(index: Index, embedder: Embedder, compare: bool) -> list[tuple[str, str, Retriever, bool]]:

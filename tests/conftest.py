@@ -1,19 +1,22 @@
-"""Shared fixtures: the real corpus, the real model, and one index built from them per test run."""
+"""Shared fixtures: the real corpus, the real model and one index built from them per test run, and a
+stand-in embedder for the tests that do not depend on the model."""
 
 from __future__ import annotations
 
 import os
 import shutil
-import socket
 from pathlib import Path
 
 import pytest
 
 from assistant.app import build_app, launch
+from assistant.build import build
 from assistant.embed import Embedder
-from assistant.index import Index, build
+from assistant.index import Index
 from assistant.ingest import Report, read_corpus
-from assistant.retrieve import Retriever
+from assistant.net import free_port
+from assistant.service import Assistant
+from stand_in import StandInEmbedder
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
@@ -42,6 +45,12 @@ def embedder() -> Embedder:
 
 
 @pytest.fixture(scope="session")
+def stand_in() -> StandInEmbedder:
+    """The stand-in embedder, for tests that do not depend on what the model makes of the words."""
+    return StandInEmbedder()
+
+
+@pytest.fixture(scope="session")
 def corpus_copy(tmp_path_factory) -> Path:
     """A private copy of the corpus, so tests never touch the repo's own files."""
     target = tmp_path_factory.mktemp("corpus")
@@ -56,8 +65,8 @@ def index(corpus_copy: Path, embedder: Embedder, tmp_path_factory) -> Index:
 
 
 @pytest.fixture(scope="session")
-def retriever(index: Index, embedder: Embedder) -> Retriever:
-    return Retriever(index, embedder)
+def assistant(index: Index, embedder: Embedder) -> Assistant:
+    return Assistant(index, embedder)
 
 
 @pytest.fixture
@@ -75,16 +84,10 @@ def make_corpus(tmp_path: Path):
     return make
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
-def server(retriever):
+def server(assistant):
     """The real app, served on a free local port for the whole test run."""
-    demo = build_app(retriever)
+    demo = build_app(assistant)
     _, url, _ = launch(demo, "127.0.0.1", free_port(), auth=None, block=False)
     yield url
     demo.close()

@@ -13,15 +13,15 @@ QUESTIONS = [
 
 
 @pytest.mark.parametrize("question", QUESTIONS)
-def test_every_quote_is_verbatim_in_the_report_it_cites(retriever, question):
-    result = answer(question, retriever)
+def test_every_quote_is_verbatim_in_the_report_it_cites(assistant, question):
+    result = assistant.ask(question)
     assert not result.abstained and result.citations
     for c in result.citations:
-        report = retriever.index.reports[c.source]
+        report = assistant.reports[c.source]
         assert c.quote in report.text
         assert report.text[c.start:c.end] == c.quote
         assert c.meeting_date == report.meeting_date.iso()
-        assert f"“{c.quote}” ({c.label()})" in result.answer
+        assert f"“{c.quote}” ({c.label()})" in result.text
 
 
 @pytest.mark.parametrize(("question", "date"), [
@@ -29,28 +29,28 @@ def test_every_quote_is_verbatim_in_the_report_it_cites(retriever, question):
     ("What did Ed Miliband talk about in November 2014?", "2014-11-04"),
     ("Who was welcomed at the November 2011 meeting?", "2011-11-01"),
 ])
-def test_a_question_naming_a_meeting_quotes_that_meeting_only(retriever, question, date):
-    result = answer(question, retriever)
+def test_a_question_naming_a_meeting_quotes_that_meeting_only(assistant, question, date):
+    result = assistant.ask(question)
     assert result.citations and {c.meeting_date for c in result.citations} == {date}
 
 
-def test_citations_run_oldest_meeting_first(retriever):
-    result = answer("What did the NEC agree about conference?", retriever)
+def test_citations_run_oldest_meeting_first(assistant):
+    result = assistant.ask("What did the NEC agree about conference?")
     dates = [c.meeting_date for c in result.citations]
     assert dates == sorted(dates) and len(set(dates)) > 1
 
 
-def test_answer_quotes_the_fact_asked_for(retriever):
-    result = answer("How many bids from the Refounding Labour Fund were approved?", retriever)
+def test_answer_quotes_the_fact_asked_for(assistant):
+    result = assistant.ask("How many bids from the Refounding Labour Fund were approved?")
     assert any("We approved 27 bids" in c.quote and c.meeting_date == "2013-07-16" for c in result.citations)
-    assert "(NEC meeting, 16 July 2013 — Other issues)" in result.answer
+    assert "(NEC meeting, 16 July 2013 — Other issues)" in result.text
 
 
-def test_short_follow_up_sentence_is_quoted_with_what_it_refers_to(retriever):
-    result = answer("Was the surplus from failed Refounding Labour bids sent to Scotland?", retriever)
+def test_short_follow_up_sentence_is_quoted_with_what_it_refers_to(assistant):
+    result = assistant.ask("Was the surplus from failed Refounding Labour bids sent to Scotland?")
     assert any(c.quote.endswith("independence referendum. This was agreed.") for c in result.citations)
 
 
-def test_empty_question_abstains(retriever):
-    result = answer("   ", retriever)
+def test_empty_question_abstains(assistant):
+    result = assistant.ask("   ")
     assert result.abstained and result.citations == []

@@ -8,11 +8,12 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from gradio_client import Client
 
-from assistant.answer import Answer, Citation, answer
-from assistant.app import as_text, build_app, format_answer, from_text, launch, parse_auth, previous_query
-from conftest import free_port
+from assistant.answer import Answer, Citation
+from assistant.app import as_text, build_app, format_answer, launch, parse_auth
 from assistant.dates import MeetingDate
 from assistant.ingest import Paragraph, Report, Section
+from assistant.net import free_port
+from assistant.question import Question
 
 XSS = ["<script>alert(1)</script>", "<img src=x onerror=alert(1)>"]
 
@@ -29,7 +30,7 @@ def test_report_text_is_escaped_in_answers(payload):
     start = report.text.index("We")
     quote = report.text[start:]
     citation = Citation("2015-03-01", "1 March 2015", "Other issues", "evil.txt", quote, start, len(report.text), 1.0)
-    rendered = format_answer(Answer("q", "", False, [citation]), {"evil.txt": report})
+    rendered = format_answer(Answer(Question.read("q"), None, [citation]), {"evil.txt": report})
     assert payload not in rendered and "<b>" not in rendered
     assert payload.replace("<", "&lt;").replace(">", "&gt;") in rendered
     assert "\n\n" not in rendered  # a blank line would end the HTML block for the markdown renderer
@@ -63,13 +64,7 @@ def test_chat_endpoint_renders_citation_and_follows_up(server):
     reply = str(history[-1]["content"])
     assert "823 council seat gains" in reply and "NEC meeting, 29 May 2012" in reply and box == ""
     history, _ = client.predict("and what about in Wales?", history, "", "", "", api_name="/chat")
-    assert previous_query(history) == "How many council seats did we gain in the May 2012 elections? and what about in Wales?"
-    assert "21 of the 22 councils" in str(history[-1]["content"])
-
-
-@pytest.mark.parametrize("question", XSS + ["*bold* _x_ [link](y) \\ back & amp"])
-def test_typed_question_survives_the_round_trip(question):
-    assert from_text(as_text(question)) == question
+    assert "21 of the 22 councils" in str(history[-1]["content"])  # the follow-up kept the topic of May 2012
 
 
 def test_meeting_filter_limits_answers(server):
@@ -102,8 +97,8 @@ def test_eight_people_asking_at_once_all_get_answers(server):
         assert any(c["meeting_date"] == date and evidence in c["quote"] for c in result["citations"]), question
 
 
-def test_login_required_when_auth_is_on(retriever):
-    demo = build_app(retriever)
+def test_login_required_when_auth_is_on(assistant):
+    demo = build_app(assistant)
     _, url, _ = launch(demo, "127.0.0.1", free_port(), auth="staff:s3cret", block=False)
     try:
         with pytest.raises(Exception):
@@ -114,9 +109,9 @@ def test_login_required_when_auth_is_on(retriever):
         demo.close()
 
 
-def test_chat_says_why_it_cannot_answer(retriever):
-    reports = retriever.index.reports
-    shown = format_answer(answer("Why did Douglas Carswell quit the Tories?", retriever), reports)
+def test_chat_says_why_it_cannot_answer(assistant):
+    reports = assistant.reports
+    shown = format_answer(assistant.ask("Why did Douglas Carswell quit the Tories?"), reports)
     assert shown == "The NEC reports don&#x27;t mention Douglas Carswell."
-    nothing = format_answer(answer("how do I bake bread?", retriever), reports, " for the meetings you picked")
+    nothing = format_answer(assistant.ask("how do I bake bread?"), reports, " for the meetings you picked")
     assert "for the meetings you picked" in nothing and "widen the meeting filter" in nothing

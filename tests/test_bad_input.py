@@ -4,10 +4,11 @@ import shutil
 
 import pytest
 
-from assistant.answer import MAX_QUESTION_TOKENS, answer
+from assistant.build import build, open_index
 from assistant.chunking import count_tokens
-from assistant.index import build, load, open_index
-from assistant.ingest import IngestError
+from assistant.errors import IngestError
+from assistant.question import MAX_TOKENS
+from assistant.store import load
 
 GOOD = "NEC Report – 3rd March 2015\n\nTreasurer's report\n\nThe Treasurer reported a record surplus this year.\n"
 BAD_FILES = {
@@ -32,9 +33,9 @@ def messy_corpus(corpus_copy, tmp_path):
     return corpus
 
 
-def test_bad_reports_are_skipped_and_listed_and_the_rest_indexed(messy_corpus, embedder, tmp_path):
+def test_bad_reports_are_skipped_and_listed_and_the_rest_indexed(messy_corpus, stand_in, tmp_path):
     messages = []
-    index = build(messy_corpus, tmp_path / "index", embedder, log=messages.append)
+    index = build(messy_corpus, tmp_path / "index", stand_in, log=messages.append)
     assert len(index.reports) == 6
     assert "005_good.txt" in index.reports and not set(BAD_FILES) & set(index.reports)
     skipped = index.manifest["skipped"]
@@ -45,36 +46,36 @@ def test_bad_reports_are_skipped_and_listed_and_the_rest_indexed(messy_corpus, e
     assert load(tmp_path / "index").manifest["skipped"] == skipped
 
 
-def test_strict_stops_at_the_first_bad_report(messy_corpus, embedder, tmp_path):
+def test_strict_stops_at_the_first_bad_report(messy_corpus, stand_in, tmp_path):
     with pytest.raises(IngestError, match=r"binary.txt: binary file"):
-        build(messy_corpus, tmp_path / "index", embedder, strict=True)
+        build(messy_corpus, tmp_path / "index", stand_in, strict=True)
 
 
-def test_two_reports_of_one_meeting_are_both_kept_with_a_note(corpus_copy, embedder, tmp_path):
+def test_two_reports_of_one_meeting_are_both_kept_with_a_note(corpus_copy, stand_in, tmp_path):
     corpus = tmp_path / "corpus"
     shutil.copytree(corpus_copy, corpus)
     (corpus / "005_a.txt").write_text(GOOD, encoding="utf-8")
     (corpus / "006_b.txt").write_text(GOOD.replace("record surplus", "small deficit"), encoding="utf-8")
     messages = []
-    index = build(corpus, tmp_path / "index", embedder, log=messages.append)
+    index = build(corpus, tmp_path / "index", stand_in, log=messages.append)
     assert {"005_a.txt", "006_b.txt"} <= set(index.reports)
     assert any("005_a.txt" in m and "another report of the meeting of 3 March 2015: 006_b.txt" in m for m in messages)
 
 
-def test_a_corpus_of_only_bad_files_keeps_the_previous_index_serving(corpus_copy, embedder, tmp_path):
+def test_a_corpus_of_only_bad_files_keeps_the_previous_index_serving(corpus_copy, stand_in, tmp_path):
     corpus = tmp_path / "corpus"
     shutil.copytree(corpus_copy, corpus)
-    before = build(corpus, tmp_path / "index", embedder)
+    before = build(corpus, tmp_path / "index", stand_in)
     for path in corpus.glob("*.txt"):
         path.write_text("", encoding="utf-8")
     messages = []
-    served = open_index(corpus, tmp_path / "index", embedder, log=messages.append)
+    served = open_index(corpus, tmp_path / "index", stand_in, log=messages.append)
     assert served.chunks == before.chunks
     assert any("could not be built" in m and "empty file" in m for m in messages)
 
 
-def test_damaged_index_file_is_detected_and_rebuilt(corpus_copy, embedder, tmp_path):
-    build(corpus_copy, tmp_path, embedder)
+def test_damaged_index_file_is_detected_and_rebuilt(corpus_copy, stand_in, tmp_path):
+    build(corpus_copy, tmp_path, stand_in)
     vectors = tmp_path / "current" / "segments" / "0000" / "vectors.npy"
     data = bytearray(vectors.read_bytes())
     data[len(data) // 2] ^= 0xFF  # one flipped byte: still loads as an array, but wrong vectors
@@ -82,7 +83,7 @@ def test_damaged_index_file_is_detected_and_rebuilt(corpus_copy, embedder, tmp_p
     with pytest.raises(Exception, match="vectors.npy no longer match"):
         load(tmp_path)
     messages = []
-    rebuilt = open_index(corpus_copy, tmp_path, embedder, log=messages.append)
+    rebuilt = open_index(corpus_copy, tmp_path, stand_in, log=messages.append)
     assert "damaged" in messages[0] and load(tmp_path).chunks == rebuilt.chunks
 
 
@@ -93,26 +94,26 @@ def test_damaged_index_file_is_detected_and_rebuilt(corpus_copy, embedder, tmp_p
     "¿Qué decidió el NEC sobre las primarias?", "Що вирішив NEC щодо праймеріз?", "工党全国执行委员会决定了什么？",
     "🤷‍♀️🌹", "\u202eprimaries\u202c", "a" * 300,
 ])
-def test_any_question_gets_an_answer_or_an_explanation(retriever, question):
-    result = answer(question, retriever)
-    assert result.answer.strip()
+def test_any_question_gets_an_answer_or_an_explanation(assistant, question):
+    result = assistant.ask(question)
+    assert result.text.strip()
     for c in result.citations:
-        assert retriever.index.reports[c.source].text[c.start:c.end] == c.quote
+        assert assistant.reports[c.source].text[c.start:c.end] == c.quote
 
 
-def test_a_100k_character_question_is_cut_with_a_note(retriever):
+def test_a_100k_character_question_is_cut_with_a_note(assistant):
     long_question = "How much do supporters pay to vote in the London mayoral primary? " + "Please tell me. " * 6500
     assert len(long_question) > 100_000
-    result = answer(long_question, retriever)
-    assert result.note and f"first {MAX_QUESTION_TOKENS}" in result.note
-    assert count_tokens(result.question) <= MAX_QUESTION_TOKENS
+    result = assistant.ask(long_question)
+    assert result.note and f"first {MAX_TOKENS}" in result.note
+    assert count_tokens(result.question.text) <= MAX_TOKENS
     assert any("(£3)" in c.quote for c in result.citations)
     assert result.to_dict()["note"] == result.note
 
 
-def test_empty_question_is_asked_for_again(retriever):
-    result = answer("  ", retriever)
-    assert result.abstained and not result.citations and "type a question" in result.answer
+def test_empty_question_is_asked_for_again(assistant):
+    result = assistant.ask("  ")
+    assert result.abstained and not result.citations and "type a question" in result.text
 
 
 @pytest.mark.parametrize("question", [

@@ -7,9 +7,9 @@ import subprocess
 import sys
 import time
 
-from assistant.answer import answer
-from assistant.index import load, open_index
-from assistant.retrieve import Retriever
+from assistant.build import open_index
+from assistant.store import load
+from assistant.service import Assistant
 from conftest import ROOT
 
 NEW_REPORT = "NEC Report – 3rd March 2015\n\nTreasurer's report\n\nThe Treasurer reported a record surplus this year.\n"
@@ -38,7 +38,7 @@ def test_killing_the_build_at_any_point_keeps_the_previous_index(corpus_copy, em
         if "005_new.txt" in served.reports:  # the build completed before the kill: that is the new index, whole
             break
         assert served.chunks == before.chunks
-        result = answer("How much will supporters pay to vote in the London mayoral primary?", Retriever(served, embedder))
+        result = Assistant(served, embedder).ask("How much will supporters pay to vote in the London mayoral primary?")
         assert any("(£3)" in c.quote for c in result.citations)
     print("\n".join(f"killed after {d:4.1f} s ({'already done' if f else 'running'}): last said {s!r}" for d, f, s in stages))
     assert len(stages) >= 3 and not stages[0][1]  # killed mid-build at least three times

@@ -2,8 +2,7 @@
 
 import pytest
 
-from assistant.answer import answer
-from assistant.decisions import is_decision, select
+from assistant.decisions import is_decision
 from assistant.evaluate import load_qa, score_extractor
 from assistant.retrieve import Filters
 from conftest import ROOT
@@ -43,11 +42,11 @@ def test_sentences_that_decide_nothing_are_left_out():
     assert is_decision("It was agreed that CLPs should be encouraged to book early.")
 
 
-def test_topic_matches_by_meaning_and_dates_filter(index, embedder):
-    about = select(index.decisions, index.decision_vectors, embedder, topic="London mayoral primary")
+def test_topic_matches_by_meaning_and_dates_filter(assistant):
+    about = assistant.decisions("London mayoral primary")
     assert about and all(d.meeting_date == "2014-11-04" for d in about)
     assert any("Mayoral primary" in d.text for d in about)
-    early = select(index.decisions, index.decision_vectors, embedder, allows=Filters.parse(date_to="2012").allows_date)
+    early = assistant.decisions(filters=Filters.parse(date_to="2012"))
     assert early and all(d.meeting_date <= "2012-12-31" for d in early)
 
 
@@ -76,41 +75,41 @@ def test_extractor_precision_and_recall_on_hand_judged_sentences():
     ("When did the NEC decide conference would run from Sunday to Wednesday?", "27 November 2012"),
     ("When were the Refounding Labour Fund bids approved?", "16 July 2013"),
 ])
-def test_when_was_it_agreed_puts_the_meeting_date_first(retriever, question, meeting):
-    result = answer(question, retriever)
-    assert meeting in result.answer.splitlines()[0]
+def test_when_was_it_agreed_puts_the_meeting_date_first(assistant, question, meeting):
+    result = assistant.ask(question)
+    assert meeting in result.lead
     for c in result.citations:
-        assert retriever.index.reports[c.source].text[c.start:c.end] == c.quote
+        assert assistant.reports[c.source].text[c.start:c.end] == c.quote
     assert [c.meeting_date for c in result.citations] == sorted(c.meeting_date for c in result.citations)
 
 
-def test_a_later_meeting_returning_to_a_decision_is_shown_with_it(retriever):
-    result = answer("When did the NEC agree who would sit on the policy commissions?", retriever)
-    lead = result.answer.splitlines()[0]
+def test_a_later_meeting_returning_to_a_decision_is_shown_with_it(assistant):
+    result = assistant.ask("When did the NEC agree who would sit on the policy commissions?")
+    lead = result.lead
     assert lead == "Agreed at the NEC meeting of 27 November 2012. Returned to on 4 November 2014."
     assert [c.meeting_date for c in result.citations] == ["2012-11-27", "2014-11-04"]
     assert "new policy commissions" in result.citations[0].quote
     assert "new NEC membership of the Party’s Policy Commissions" in result.citations[1].quote
 
 
-def test_what_has_the_nec_agreed_lists_every_decision_on_it_oldest_first(retriever):
-    result = answer("What has the NEC agreed about Scotland?", retriever)
+def test_what_has_the_nec_agreed_lists_every_decision_on_it_oldest_first(assistant):
+    result = assistant.ask("What has the NEC agreed about Scotland?")
     dates = [c.meeting_date for c in result.citations]
-    assert result.answer.splitlines()[0] == "Agreed at the NEC meetings of 29 May 2012, 16 July 2013 and 4 November 2014."
+    assert result.lead == "Agreed at the NEC meetings of 29 May 2012, 16 July 2013 and 4 November 2014."
     assert dates == ["2012-05-29", "2013-07-16", "2014-11-04"]
     assert not any("Refounding Labour Fund panel" in c.quote for c in result.citations)  # a label, not Scotland
-    assert all(retriever.index.reports[c.source].text[c.start:c.end] == c.quote for c in result.citations)
+    assert all(assistant.reports[c.source].text[c.start:c.end] == c.quote for c in result.citations)
     assert any("directed to Scotland" in c.quote for c in result.citations)
 
 
-def test_every_when_agreed_question_in_the_eval_names_its_meeting_first(retriever):
+def test_every_when_agreed_question_in_the_eval_names_its_meeting_first(assistant):
     from assistant.dates import find_dates
 
     items = [i for i in load_qa(ROOT / "eval" / "qa.jsonl") if "when-agreed" in i.tags]
     assert len(items) >= 15
     wrong = []
     for item in items:
-        named = find_dates(answer(item.question, retriever).answer.splitlines()[0])
+        named = find_dates(assistant.ask(item.question).lead)
         if not named or named[0].date.iso() != item.meeting_date:
             wrong.append(item.id)
     assert not wrong

@@ -10,7 +10,6 @@ from gradio_client import Client
 
 from assistant.app import (CSV_FIELDS, CSV_NAME, chosen_decisions, decisions_csv_file, decisions_table, decisions_view,
                            write_decisions_csv)
-from assistant.decisions import select
 
 
 def test_table_lists_the_mayoral_primary_decision_with_its_meeting(index):
@@ -21,22 +20,22 @@ def test_table_lists_the_mayoral_primary_decision_with_its_meeting(index):
     assert [r["meeting_date"] for r in rows] == sorted(r["meeting_date"] for r in rows)
 
 
-def test_topic_filter_keeps_only_the_mayoral_primary_meeting(retriever):
-    rows = decisions_table(chosen_decisions(retriever, "London mayoral primary", "", ""), retriever.index.reports)
+def test_topic_filter_keeps_only_the_mayoral_primary_meeting(assistant):
+    rows = decisions_table(chosen_decisions(assistant, "London mayoral primary", "", ""), assistant.reports)
     assert rows and {r["meeting_date"] for r in rows} == {"2014-11-04"}
     assert any("Mayoral primary" in r["text"] for r in rows)
 
 
-def test_date_filter_keeps_only_meetings_up_to_the_date(retriever):
-    rows = decisions_table(chosen_decisions(retriever, "", "", "2012"), retriever.index.reports)
+def test_date_filter_keeps_only_meetings_up_to_the_date(assistant):
+    rows = decisions_table(chosen_decisions(assistant, "", "", "2012"), assistant.reports)
     assert rows and all(r["meeting_date"] <= "2012-12-31" for r in rows)
-    assert len(rows) < len(retriever.index.decisions)
+    assert len(rows) < len(assistant.decisions())
 
 
 @pytest.mark.parametrize(("date_from", "date_to", "field"), [("2012-13", "", "from"), ("", "last year", "to")])
-def test_a_bad_date_is_an_error_naming_the_field(retriever, date_from, date_to, field):
+def test_a_bad_date_is_an_error_naming_the_field(assistant, date_from, date_to, field):
     with pytest.raises(gr.Error, match=f"{field} must be a year, YYYY-MM or YYYY-MM-DD"):
-        chosen_decisions(retriever, "", date_from, date_to)
+        chosen_decisions(assistant, "", date_from, date_to)
 
 
 def test_csv_holds_the_rows_shown_word_for_word(index, tmp_path):
@@ -61,18 +60,17 @@ def test_csv_file_is_named_for_what_it_is_and_reused_for_the_same_rows(index, tm
     assert decisions_csv_file(rows[:2], tmp_path) != path
 
 
-def test_table_cells_are_plain_text_never_markdown_or_html(retriever):
+def test_table_cells_are_plain_text_never_markdown_or_html(assistant):
     with gr.Blocks() as demo:
-        decisions_view(retriever)
+        decisions_view(assistant)
     table = next(b for b in demo.blocks.values() if isinstance(b, gr.Dataframe))
     assert table.datatype == "str" and table.interactive is False
 
 
-def test_api_lists_decisions_like_the_command_line(server, retriever):
+def test_api_lists_decisions_like_the_command_line(server, assistant):
     client = Client(server, verbose=False)
     result = client.predict("London mayoral primary", "", "", api_name="/decisions")
-    index = retriever.index
-    expected = select(index.decisions, index.decision_vectors, retriever.embedder, "London mayoral primary")
+    expected = assistant.decisions("London mayoral primary")
     assert result == [d.to_dict() for d in expected]
     assert result and {d["meeting_date"] for d in result} == {"2014-11-04"}
     early = client.predict("", "", "2012", api_name="/decisions")

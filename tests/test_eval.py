@@ -86,9 +86,9 @@ def test_full_pipeline_beats_every_baseline(results):
         assert full["hit@1"] > results[name].metrics["hit@1"], name
 
 
-def test_holdout_set_holds_its_gate(retriever):
+def test_holdout_set_holds_its_gate(assistant):
     """Questions written by someone who saw only the reports, never the pipeline or qa.jsonl."""
     items = load_qa(HOLDOUT)
     assert len(items) >= 50 and sum(not i.answerable for i in items) >= 10
-    metrics = evaluate("full", "", retriever, items, ask=True).metrics
+    metrics = evaluate("full", "", assistant.retriever, items, ask=True).metrics
     assert below(metrics, HOLDOUT_GATE) == {}

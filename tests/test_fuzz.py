@@ -5,8 +5,9 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from assistant.chunking import Chunker, quote_spans
-from assistant.ingest import IngestError, parse_report
+from assistant.chunking import Chunker, chunk_sentences
+from assistant.errors import IngestError
+from assistant.ingest import parse_report
 
 # Lines a report is made of: prose, headings, bullets, furniture, dates, odd characters.
 LINES = st.one_of(
@@ -60,6 +61,6 @@ def test_chunks_cover_each_section_in_order_without_overlap_and_quotes_point_at_
             assert all(i in covered for i in range(para.start, para.end) if not report.text[i].isspace())
     for chunk in chunks:
         assert report.text[chunk.start:chunk.end] == chunk.text
-        for start, end in quote_spans(chunk):
+        for start, end in chunk_sentences(chunk):
             assert chunk.start <= start < end <= chunk.end
             assert report.text[start:end].strip()

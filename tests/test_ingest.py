@@ -2,7 +2,8 @@
 
 import pytest
 
-from assistant.ingest import IngestError, read_corpus, read_report, load_metadata
+from assistant.errors import IngestError
+from assistant.ingest import read_corpus, read_report, load_metadata
 from conftest import CORPUS, MEETINGS
 
 FURNITURE = [

@@ -15,7 +15,8 @@ import pytest
 from gradio_client import Client
 
 from assistant.app import DISCLAIMER, build_app, launch
-from conftest import CORPUS, ROOT, free_port
+from assistant.net import free_port
+from conftest import CORPUS, ROOT
 
 PASSWD = "root:x:0:0"
 REPORT = CORPUS / "003_f1e80eed3dac3883.txt"
@@ -94,9 +95,9 @@ def _routes(routes, prefix: str = "") -> Iterator[tuple[str, str]]:
 
 
 @pytest.fixture(scope="module")
-def auth_server(retriever) -> Iterator[tuple[str, list[tuple[str, str]]]]:
+def auth_server(assistant) -> Iterator[tuple[str, list[tuple[str, str]]]]:
     """The app with a login on, and every (method, path) its server answers, path parameters filled in."""
-    demo = build_app(retriever)
+    demo = build_app(assistant)
     _, url, _ = launch(demo, "127.0.0.1", free_port(), auth="staff:s3cret", block=False)
     paths = sorted({(m, _fill(p)) for m, p in _routes(demo.app.routes)})
     for api_name in ("decisions", "chat"):  # the other endpoints, wherever a route takes an api_name

@@ -1,0 +1,203 @@
+"""Make the index for a corpus: what to read and embed, what to reuse, and when to rebuild.
+
+The manifest records what an index was built from (model, chunker, ingestion code, every corpus
+file's sha256); when that no longer matches, the index is rebuilt and the reason is said. Reports
+whose file is unchanged keep their chunks and vectors, so adding a report embeds that report alone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from . import ann, chunking, dates, decisions, furniture, ingest, store
+from .chunking import Chunk, Chunker, chunk_sentences
+from .decisions import find_decisions
+from .embed import Embedder
+from .errors import IndexUnavailable, IngestError
+from .hashing import sha256_file
+from .index import Index
+from .ingest import METADATA_FILE, Report, load_metadata, read_reports, report_files
+
+
+def corpus_fingerprint(corpus_dir: Path) -> dict[str, str]:
+    """sha256 of every file that shapes the index: the reports and the metadata file."""
+    paths = report_files(corpus_dir) + [p for p in [corpus_dir / METADATA_FILE] if p.exists()]
+    return {p.name: sha256_file(p) for p in paths}
+
+
+def pipeline_fingerprint() -> str:
+    """sha256 of the code that turns files into chunks, so a change to it forces a rebuild."""
+    digest = hashlib.sha256()
+    for module in (dates, furniture, ingest, chunking, decisions):
+        digest.update(Path(module.__file__).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def expected_manifest(corpus_dir: Path, chunker: Chunker, embedder: Embedder) -> dict:
+    """The manifest fields an index must have to serve this corpus with this model and code."""
+    return {
+        "format": store.FORMAT,
+        "model": embedder.name,
+        "chunker": chunker.settings(),
+        "pipeline": pipeline_fingerprint(),
+        "corpus": corpus_fingerprint(corpus_dir),
+    }
+
+
+def _build_reasons(manifest: dict, expected: dict) -> list[str]:
+    """What changed in how the index is built (model, chunker, code): any of it voids every vector.
+    (An index in another format does not load at all.)"""
+    return [f"{what} changed ({manifest.get(key)!r} → {expected[key]!r})"
+            for key, what in (("model", "embedding model"),
+                              ("chunker", "chunker settings"), ("pipeline", "ingestion/chunking code"))
+            if manifest.get(key) != expected[key]]
+
+
+def stale_reasons(manifest: dict, expected: dict) -> list[str]:
+    """Why an index built under `manifest` cannot serve `expected`; [] when it can."""
+    reasons = _build_reasons(manifest, expected)
+    old, new = manifest.get("corpus", {}), expected["corpus"]
+    for name in sorted(new.keys() - old.keys()):
+        reasons.append(f"new file {name}")
+    for name in sorted(old.keys() - new.keys()):
+        reasons.append(f"file removed: {name}")
+    for name in sorted(n for n in new.keys() & old.keys() if new[n] != old[n]):
+        reasons.append(f"file changed: {name}")
+    return reasons
+
+
+def _rows(array: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """array[rows], as a view when rows are its first rows in order (every old report kept): no copy
+    of a gigabyte of sentence vectors before the one `vstack` makes anyway."""
+    if len(rows) and rows[0] == 0 and rows[-1] == len(rows) - 1 and np.all(np.diff(rows) == 1):
+        return array[:len(rows)]
+    return array[rows]
+
+
+def embed_chunks(reports: list[Report], chunks: list[Chunk], embedder: Embedder, manifest: dict,
+                 text_of: Callable[[Chunk], str] = Chunk.embedding_text,
+                 log: Callable[[str], None] = lambda _: None, progress: bool = False,
+                 reuse: Index | None = None) -> Index:
+    """Embed chunks and their quotable sentences into an in-memory Index.
+
+    With `reuse`, the chunks, vectors and decisions of every report it holds are taken from it
+    and only the other reports' chunks are embedded: adding one report costs that report alone."""
+    if not chunks and not reuse:
+        raise IndexUnavailable("no reports to index")
+    reports_by = {r.source: r for r in reports}
+    kept = [i for i, c in enumerate(reuse.chunks) if c.source in reports_by] if reuse else []
+    log(f"embedding {len(chunks)} chunks from {len({c.source for c in chunks})} reports"
+        + (f"; reusing {len(kept)} chunks already embedded" if reuse else ""))
+    chunk_vectors = embedder.encode([text_of(c) for c in chunks], progress=progress)
+    spans = [chunk_sentences(c) for c in chunks]
+    sentences = [reports_by[c.source].text[a:b] for c, chunk_spans in zip(chunks, spans) for a, b in chunk_spans]
+    log(f"embedding {len(sentences)} quotable sentences")
+    sentence_vectors = embedder.encode(sentences, progress=progress)
+    decisions, decision_vectors = find_decisions(reports_by, chunks, spans, sentence_vectors, embedder)
+    if reuse:
+        spans = [reuse.sentence_spans[i] for i in kept] + spans
+        old_decisions = [i for i, d in enumerate(reuse.decisions) if d.source in reports_by]
+        chunks = [reuse.chunks[i] for i in kept] + chunks
+        chunk_vectors = np.vstack([reuse.faiss_index.reconstruct_batch(np.array(kept, dtype=np.int64)), chunk_vectors])
+        sentence_vectors = np.vstack([_rows(reuse.sentence_vectors, reuse.sentence_ids(kept)), sentence_vectors])
+        decisions = [reuse.decisions[i] for i in old_decisions] + decisions
+        decision_vectors = np.vstack([reuse.decision_vectors[old_decisions], decision_vectors])
+        order = sorted(range(len(decisions)), key=lambda i: decisions[i].sort_key())
+        decisions, decision_vectors = [decisions[i] for i in order], decision_vectors[order]
+    log(f"found {len(decisions)} decisions")
+    vectors, chosen = ann.vector_index(chunk_vectors)
+    # Every old chunk kept, in order: its segments stand as they are and the new chunks make one more.
+    old_segments = ([dict(seg) for seg in reuse.manifest.get("segments", [])]
+                    if reuse and len(kept) == len(reuse.chunks) else [])
+    new_segment = {"id": f"{len(old_segments):04d}",
+                   "chunks": len(chunks) - sum(seg["chunks"] for seg in old_segments),
+                   "sentences": len(sentence_vectors) - sum(seg["sentences"] for seg in old_segments)}
+    manifest = {
+        **manifest,
+        "dimensions": int(chunk_vectors.shape[1]),
+        "faiss_index": chosen,
+        "chunk_count": len(chunks),
+        "report_count": len(reports),
+        "embedded_chunks": len(chunk_vectors) - len(kept),
+        "segments": old_segments + ([new_segment] if new_segment["chunks"] or not old_segments else []),
+    }
+    stored = {seg["id"]: reuse.stored[seg["id"]] for seg in old_segments if seg["id"] in reuse.stored}
+    return Index(manifest, chunks, reports_by, decisions, ann.prepare(vectors, chosen), sentence_vectors,
+                 decision_vectors, spans, stored)
+
+
+def _reusable(index_dir: Path, expected: dict, loaded: Index | None) -> Index | None:
+    """The index in service, when it was built with this model, chunker, code and metadata file."""
+    try:
+        old = loaded or store.load(index_dir)
+    except IndexUnavailable:
+        return None
+    same_metadata = old.manifest["corpus"].get(METADATA_FILE) == expected["corpus"].get(METADATA_FILE)
+    return old if same_metadata and not _build_reasons(old.manifest, expected) else None
+
+
+def build(corpus_dir: Path, index_dir: Path, embedder: Embedder, chunker: Chunker | None = None,
+          log: Callable[[str], None] = lambda _: None, progress: bool = False, strict: bool = False,
+          in_service: Index | None = None) -> Index:
+    """Ingest, chunk, embed and save; the new index goes live only once it is complete.
+
+    Reports whose file is unchanged since the index in service are not read or embedded again
+    (pass `in_service` when it is already loaded: a large index takes seconds to load). A file
+    that cannot be read is skipped, and listed at the end, unless `strict`."""
+    chunker = chunker or Chunker(model_fits=embedder.fits)
+    started = time.perf_counter()
+    expected = expected_manifest(corpus_dir, chunker, embedder)
+    old = _reusable(index_dir, expected, in_service)
+    unchanged = {name for name, sha in expected["corpus"].items()
+                 if old and name in old.reports and old.manifest["corpus"].get(name) == sha}
+    kept = [old.reports[n] for n in unchanged]
+    fresh, skipped = read_reports([p for p in report_files(corpus_dir) if p.name not in unchanged],
+                                  load_metadata(corpus_dir), strict, known=kept)
+    for report in fresh:
+        for note in report.notes:
+            log(f"{report.source}: {note}")
+    reports = sorted(kept + fresh, key=lambda r: (r.meeting_date.sort_key(), r.source))
+    if not reports:
+        raise IndexUnavailable(f"no report in {corpus_dir} could be read: " + "; ".join(map(str, skipped)))
+    chunks = [c for r in fresh for c in chunker.chunk(r)]
+    index = embed_chunks(reports, chunks, embedder, expected, log=log, progress=progress,
+                         reuse=old if unchanged else None)
+    index.manifest["skipped"] = [str(e) for e in skipped]
+    index.manifest["built_at"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+    index.manifest["build_seconds"] = round(time.perf_counter() - started, 2)
+    store.save(index, index_dir)
+    if skipped:
+        log(f"skipped {len(skipped)} file{'s' if len(skipped) > 1 else ''} (fix and rebuild, or --strict to stop on them):")
+        for problem in skipped:
+            log(f"  {problem}")
+    return index
+
+
+def open_index(corpus_dir: Path, index_dir: Path, embedder: Embedder, chunker: Chunker | None = None,
+               log: Callable[[str], None] = lambda msg: print(msg, file=sys.stderr), progress: bool = False) -> Index:
+    """The index for this corpus: loaded when it is current, (re)built when missing or stale.
+
+    When a rebuild fails, the index already in service goes on serving and the reason is logged."""
+    chunker = chunker or Chunker(model_fits=embedder.fits)
+    index = None
+    try:
+        index = store.load(index_dir)
+        reasons = stale_reasons(index.manifest, expected_manifest(corpus_dir, chunker, embedder))
+    except IndexUnavailable as exc:
+        reasons = [str(exc)]
+    if not reasons:
+        return index
+    log("building the index: " + "; ".join(reasons[:5]) + (f" (+{len(reasons) - 5} more)" if len(reasons) > 5 else ""))
+    try:
+        return build(corpus_dir, index_dir, embedder, chunker, log=log, progress=progress, in_service=index)
+    except (IngestError, IndexUnavailable) as exc:
+        if index is None:
+            raise
+        log(f"the new index could not be built ({exc}); still serving the index built {index.manifest.get('built_at')}")
+        return index
