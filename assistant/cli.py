@@ -22,6 +22,12 @@ def _paths(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--index", type=Path, default=Path("index"), help="index folder (default: index/)")
 
 
+def _questions(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("question", nargs="?")
+    parser.add_argument("--questions", metavar="FILE",
+                        help="one question per line ('-' for standard input); prints JSON Lines, one per question")
+
+
 def _filters(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--from", dest="date_from", metavar="DATE", help="only meetings on or after DATE (YYYY[-MM[-DD]])")
     parser.add_argument("--to", dest="date_to", metavar="DATE", help="only meetings on or before DATE")
@@ -157,9 +163,7 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(run=cmd_index)
 
     p = sub.add_parser("search", help="show the passages nearest a question")
-    p.add_argument("question", nargs="?")
-    p.add_argument("--questions", metavar="FILE",
-                   help="one question per line ('-' for standard input); prints JSON Lines, one per question")
+    _questions(p)
     p.add_argument("--k", type=int, default=5, help="how many passages (default 5)")
     p.add_argument("--json", action="store_true", help="print a JSON list, best first")
     _filters(p)
@@ -167,9 +171,7 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(run=cmd_search)
 
     p = sub.add_parser("ask", help="answer a question with quotes and their meeting dates")
-    p.add_argument("question", nargs="?")
-    p.add_argument("--questions", metavar="FILE",
-                   help="one question per line ('-' for standard input); prints JSON Lines, one per question")
+    _questions(p)
     p.add_argument("--json", action="store_true", help="print a JSON object")
     _filters(p)
     _paths(p)

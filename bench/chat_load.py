@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -22,14 +21,11 @@ from pathlib import Path
 
 from gradio_client import Client
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
+from assistant.app import build_app, launch
+from assistant.net import free_port
+from assistant.service import Assistant
 
-from assistant.app import build_app, launch  # noqa: E402
-from assistant.embed import Embedder  # noqa: E402
-from assistant.index import open_index  # noqa: E402
-from assistant.retrieve import Retriever  # noqa: E402
-from conftest import free_port  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 QUESTIONS = [
     ("How many Refounding Labour Fund bids were approved?", "2013-07-16"),
@@ -50,9 +46,7 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, help="soak: keep asking this long, sampling memory")
     args = parser.parse_args()
 
-    embedder = Embedder()
-    retriever = Retriever(open_index(ROOT / "corpus", ROOT / "index", embedder), embedder)
-    demo = build_app(retriever)
+    demo = build_app(Assistant.open(ROOT / "corpus", ROOT / "index"))
     _, url, _ = launch(demo, "127.0.0.1", free_port(), auth=None, block=False)
 
     deadline = time.monotonic() + args.minutes * 60 if args.minutes else None

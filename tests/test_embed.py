@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from assistant import weights
+from assistant.hashing import sha256_file
 
 
 def test_vectors_match_sentence_transformers(embedder):
@@ -22,7 +23,7 @@ def test_the_model_folder_holds_exactly_the_published_files():
     folder = weights.model_dir()
     for name, (size, sha) in weights.FILES.items():
         assert (folder / name).stat().st_size == size
-    assert weights._sha256(folder / "model.safetensors") == weights.FILES["model.safetensors"][1]
+    assert sha256_file(folder / "model.safetensors") == weights.FILES["model.safetensors"][1]
 
 
 def test_a_changed_model_file_is_refused_before_use(tmp_path, monkeypatch):

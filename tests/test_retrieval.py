@@ -68,7 +68,7 @@ def test_reports_in_other_layouts_are_dated_and_found(corpus_copy, embedder, tmp
 
     corpus = tmp_path / "corpus"
     shutil.copytree(corpus_copy, corpus)
-    for fixture in (ROOT / "tests" / "fixtures").iterdir():
+    for fixture in (ROOT / "tests" / "fixtures").glob("*.*"):
         shutil.copy(fixture, corpus / fixture.name)
     assistant = Assistant.open(corpus, tmp_path / "index", embedder, log=lambda _: None)
     reports = assistant.reports

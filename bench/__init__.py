@@ -1,0 +1,1 @@
+"""Benchmarks run by hand: bench/benchmark.py measures, bench/report.py renders, bench/chat_load.py loads the app."""
