@@ -1,8 +1,14 @@
 """Find calendar dates in report text, keeping how precise each one is.
 
-Reports write dates every way a person might ("November 27th, 2012", "29th November, 2012",
-"16th July 2013", "July 2013"), so this module turns them into `MeetingDate` values that know
-whether the day is known: a report headed "NEC Report – July 2013" must not be cited as 1 July.
+Reports write dates every way a person might ("November 27th, 2012", "Tuesday, January 25, 2011",
+"29th November, 2012", "25/9/18", "July 2013"), so this module turns them into `MeetingDate` values
+that know whether the day is known: a report headed "NEC Report – July 2013" must not be cited as
+1 July. Each date found keeps its place in the text and the weekday written with it, so a wrong
+weekday can be reported with its line.
+
+The finding is done by patterns, not by a general date parser: dateparser's `search_dates` over
+one of our reports found 44 "dates", among them "we" (read as Wednesday) and "now", and a
+meeting date cannot be chosen from that. Numeric dates are read in UK order (day first).
 """
 
 from __future__ import annotations
@@ -18,16 +24,19 @@ _MONTHS["sept"] = 9
 _MONTH = r"(?P<month>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
 _DAY = r"(?P<day>[0-3]?\d)(?:st|nd|rd|th)?"
 _YEAR = r"(?P<year>(?:19|20)\d\d)"
+_WEEKDAYS = [name.lower() for name in calendar.day_name]
+# "Tuesday, " / "Tue " / "Tuesday the " before a date; its name is checked against the date.
+_WEEKDAY = r"(?:(?P<weekday>" + "|".join(calendar.day_name) + r"|(?:Mon|Tues?|Wed|Thu(?:rs?)?|Fri|Sat|Sun)\.?),?\s+(?:the\s+)?)?"
 
 _FULL_PATTERNS = [
-    re.compile(rf"\b{_DAY}\s+(?:of\s+)?{_MONTH},?\s+{_YEAR}\b", re.I),  # 27th November, 2012
-    re.compile(rf"\b{_MONTH}\s+{_DAY},?\s+{_YEAR}\b", re.I),  # November 27th, 2012
+    re.compile(rf"\b{_WEEKDAY}{_DAY}\s+(?:of\s+)?{_MONTH},?\s+{_YEAR}\b", re.I),  # (Tuesday) 27th November, 2012
+    re.compile(rf"\b{_WEEKDAY}{_MONTH}\s+{_DAY},?\s+{_YEAR}\b", re.I),  # (Tuesday,) November 27th, 2012
     re.compile(r"\b(?P<year>(?:19|20)\d\d)-(?P<month>[01]\d)-(?P<day>[0-3]\d)\b"),  # 2012-11-27
     re.compile(r"\b(?P<day>[0-3]?\d)([/.])(?P<month>[01]?\d)\2(?P<year>(?:19|20)\d\d)\b"),  # 27/11/2012, 27.11.2012
+    re.compile(r"\b(?P<day>[0-3]?\d)/(?P<month>[01]?\d)/(?P<year>\d\d)\b(?![/.]\d)"),  # 25/9/18: this century
 ]
 _MONTH_PATTERN = re.compile(rf"\b{_MONTH},?\s+{_YEAR}\b", re.I)  # November 2012
 _NO_YEAR = r"(?![,.]?\s*(?:19|20)\d\d)"
-_WEEKDAY = r"(?:(?P<weekday>" + "|".join(calendar.day_name) + r"),?\s+(?:the\s+)?)?"
 _YEARLESS_PATTERNS = [
     re.compile(rf"\b{_WEEKDAY}{_DAY}\s+(?:of\s+)?{_MONTH}\b{_NO_YEAR}", re.I),  # Tuesday 24th January
     re.compile(rf"\b{_WEEKDAY}{_MONTH}\s+{_DAY}\b{_NO_YEAR}", re.I),  # January 24th
@@ -67,15 +76,29 @@ class MeetingDate:
 
 @dataclass(frozen=True)
 class DateMention:
-    """A date found in text, with where it sits in that text."""
+    """A date found in text, with where it sits in that text and the weekday written with it."""
 
     date: MeetingDate
     start: int
     end: int
+    weekday: str | None = None
+
+    def weekday_is_wrong(self) -> bool:
+        """Whether the weekday written with it is not the day the date fell on ("Wednesday 25 January 2011")."""
+        if not self.weekday or self.date.day is None:
+            return False
+        return _WEEKDAYS[dt.date(self.date.year, self.date.month, self.date.day).weekday()][:3] != self.weekday[:3].lower()
+
+    def true_weekday(self) -> str:
+        return calendar.day_name[dt.date(self.date.year, self.date.month, self.date.day or 1).weekday()]
 
 
 def _month_number(token: str) -> int:
     return int(token) if token.isdigit() else _MONTHS[token.lower().rstrip(".")]
+
+
+def _year_number(token: str) -> int:
+    return int(token) if len(token) == 4 else 2000 + int(token)  # "18" in "25/9/18": reports are from 2000 on
 
 
 def find_dates(text: str) -> list[DateMention]:
@@ -86,11 +109,13 @@ def find_dates(text: str) -> list[DateMention]:
         for m in pattern.finditer(text):
             if any(m.start() in r for r in taken):
                 continue
+            year, month, day = _year_number(m["year"]), _month_number(m["month"]), int(m["day"])
             try:
-                dt.date(int(m["year"]), _month_number(m["month"]), int(m["day"]))
+                dt.date(year, month, day)
             except ValueError:
                 continue
-            found.append(DateMention(MeetingDate(int(m["year"]), _month_number(m["month"]), int(m["day"])), m.start(), m.end()))
+            weekday = m.groupdict().get("weekday")
+            found.append(DateMention(MeetingDate(year, month, day), m.start(), m.end(), weekday))
             taken.append(range(m.start(), m.end()))
     for m in _MONTH_PATTERN.finditer(text):
         if any(m.start() in r or m.end() - 1 in r for r in taken):
@@ -99,9 +124,17 @@ def find_dates(text: str) -> list[DateMention]:
     return sorted(found, key=lambda d: d.start)
 
 
-def has_date_without_year(text: str) -> bool:
-    """Whether `text` names a day of a month with no year after it ("Tuesday 24th January")."""
-    return any(pattern.search(text) for pattern in _YEARLESS_PATTERNS)
+def dates_without_year(text: str) -> list[str]:
+    """The days of a month written with no year after them ("Tuesday 24th January"), as written."""
+    return [m.group().strip() for pattern in _YEARLESS_PATTERNS for m in pattern.finditer(text)]
+
+
+_RELATIVE = re.compile(r"\b(?:today|tonight|yesterday|this\s+(?:week|month)(?:['’]s)?|last\s+(?:night|week)(?:['’]s)?)\b", re.I)
+
+
+def relative_dates(text: str) -> list[str]:
+    """Words that date something only relative to when it was written: "today", "this week's"."""
+    return [m.group() for m in _RELATIVE.finditer(text)]
 
 
 def dates_before(text: str, posted: MeetingDate) -> list[DateMention]:

@@ -1,8 +1,11 @@
-"""Turn a saved report page (.txt or .md) into a `Report`: meeting date, title, author, sections.
+"""Turn a report file (a page, an email, a PDF, a Word document, text) into `Report`s: meeting date,
+title, author, sections.
 
-The pipeline, top to bottom: decode → drop page furniture → lines to paragraphs → mend
-paragraphs broken by a stray blank line → split off the header (title, byline, dates) →
-sections at headings → one cleaned text that every chunk and quote points into.
+The pipeline, top to bottom: judge the format from the content → its reader gives `Document`s
+in one plain layout → split a file that holds several meetings' reports → drop page furniture →
+lines to paragraphs → mend paragraphs broken by a stray blank line → split off the header (title,
+byline, dates) → choose the meeting date → sections at headings → one cleaned text that every
+chunk and quote points into. Everything after the reader is the same for every format.
 """
 
 from __future__ import annotations
@@ -12,12 +15,14 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .dates import MeetingDate, dates_before, find_dates, has_date_without_year
+from .dates import MeetingDate, dates_before, dates_without_year, find_dates, relative_dates
 from .errors import IngestError
 from .furniture import BULLET, is_furniture_line, trailer_start
+from .readers import Document
+from .readers.sniff import UnknownFormat, sniff
 
 METADATA_FILE = "meetings.toml"
-REPORT_SUFFIXES = (".txt", ".md")
+REPORT_SUFFIXES = (".txt", ".md", ".html", ".htm", ".eml", ".pdf", ".docx")
 MAX_REPORT_BYTES = 2_000_000
 OPENING_SECTION = "Opening"
 
@@ -70,6 +75,8 @@ class Report:
     text: str
     sections: list[Section]
     notes: list[str] = field(default_factory=list)
+    url: str | None = None  # where it was published, from the page or meetings.toml
+    dated_by: str = ""  # where the meeting date came from, for people checking it
 
     def section_text(self, section: Section) -> str:
         return self.text[section.start:section.end]
@@ -115,8 +122,11 @@ def _looks_like_heading(text: str) -> bool:
     return not _TIME.search(text)
 
 
-def _paragraphs(lines: list[str], first_line: int) -> list[_Para]:
-    """Group lines into paragraphs: blank lines, bullets and headings start new ones."""
+def _paragraphs(lines: list[str], first_line: int, marked_headings: bool = False) -> list[_Para]:
+    """Group lines into paragraphs: blank lines, bullets and headings start new ones.
+
+    With `marked_headings` (a reader that knows the file's own headings marked them "## "), only
+    those are headings; otherwise short capitalised lines are taken for headings too."""
     paras: list[_Para] = []
     open_para: _Para | None = None
     for offset, raw in enumerate(lines):
@@ -131,7 +141,8 @@ def _paragraphs(lines: list[str], first_line: int) -> list[_Para]:
         if not text:
             continue
         numbered = bool(bullet) and bullet.group().strip()[:1].isdigit()
-        heading = md_heading or bold_line or ((not bullet or numbered) and _looks_like_heading(text))
+        heading = md_heading or bold_line or (not marked_headings and (not bullet or numbered)
+                                              and _looks_like_heading(text))
         continues = (
             open_para is not None and not bullet and not heading and not open_para.heading
             and not _TERMINAL.search(open_para.text)
@@ -170,23 +181,39 @@ def _split_header(paras: list[_Para]) -> tuple[list[_Para], list[_Para]]:
     first_prose = next((i for i, p in enumerate(paras) if _is_prose(p)), len(paras))
     lead = paras[:first_prose]
     dated = [i for i, p in enumerate(lead)
-             if find_dates(p.text) or has_date_without_year(p.text) or _BYLINE.search(p.text)]
+             if find_dates(p.text) or dates_without_year(p.text) or _BYLINE.search(p.text)]
     cut = dated[-1] + 1 if dated else min(1, len(lead))
     return lead[:cut], paras[cut:]
 
 
-def _meeting_date(header: list[_Para], body: list[_Para]) -> tuple[MeetingDate | None, list[str]]:
+@dataclass(frozen=True)
+class _Dating:
+    """The meeting date chosen from the text (None when there is none), where it came from, and notes."""
+
+    date: MeetingDate | None
+    source: str
+    notes: list[str]
+    refusal: str  # when there is no date: what was found instead, for the person adding the file
+
+
+def _meeting_date(header: list[_Para], body: list[_Para], posted: MeetingDate | None) -> _Dating:
     """Choose the meeting date: a line that speaks of the meeting beats a bare date; posting dates never count.
 
     A meeting date written without its year ("the NEC meeting on Tuesday 24th January") takes
-    the year from the posting date, when there is one: reports are posted days after the meeting."""
-    posting = [(m.date, para.line) for para in header if _TIME.search(para.text) for m in find_dates(para.text)]
-    notes = [f"ignored posting date {date.human()} (line {line})" for date, line in posting]
+    the year from the posting date, when there is one (a dated line such as "posted 29th November,
+    2012 9:50 am", or the page's or email's own date): reports are posted days after the meeting."""
+    posting = [(m.date, f"line {para.line}") for para in header if _TIME.search(para.text)
+               for m in find_dates(para.text)]
+    notes = [f"ignored posting date {date.human()} ({where})" for date, where in posting]
+    if posted:
+        posting.append((posted, "the file's own date"))
     candidates: list[tuple[int, int, int, MeetingDate]] = []  # (score, precision, -line, date)
+    said: dict[MeetingDate, str] = {}
     inferred: dict[MeetingDate, str] = {}
-    for para, in_header in [(p, True) for p in header if not _TIME.search(p.text)] + [(p, False) for p in body[:3]]:
+    looked_at = [(p, True) for p in header if not _TIME.search(p.text)] + [(p, False) for p in body[:3]]
+    for para, in_header in looked_at:
         yearless = (dates_before(para.text, posting[0][0])
-                    if posting and _MEETING_WORDS.search(para.text) else [])
+                    if posting and (in_header or _MEETING_WORDS.search(para.text)) else [])
         for mention in find_dates(para.text) + yearless:
             if _MEETING_PHRASE.search(para.text[:mention.start]):
                 score = 3
@@ -194,12 +221,17 @@ def _meeting_date(header: list[_Para], body: list[_Para]) -> tuple[MeetingDate |
                 score = 2 if _MEETING_WORDS.search(para.text) else 1
             else:
                 continue  # a date in the text is the meeting's only when the words before it say so
+            if mention.weekday_is_wrong():
+                notes.append(f"line {para.line} says {mention.weekday} {mention.date.human()}, but that was a "
+                             f"{mention.true_weekday()}: check the date")
             candidates.append((score, mention.date.day is not None, -para.line, mention.date))
+            said.setdefault(mention.date, f"line {para.line}: {para.text[mention.start:mention.end]!r}")
             if mention in yearless:
                 inferred[mention.date] = (f"took the year of the meeting date on line {para.line} "
-                                          f"from the posting date {posting[0][0].human()} (line {posting[0][1]})")
+                                          f"from the posting date {posting[0][0].human()} ({posting[0][1]})")
     if not candidates:
-        return None, notes
+        later = [p for p in body[3:] if _MEETING_WORDS.search(p.text)]
+        return _Dating(None, "", notes, _no_date([p for p, _ in looked_at] + later, notes))
     score, _, line, date = max(candidates, key=lambda c: c[:3])
     if score == 1:
         notes.append(f"took the bare date on line {-line} as the meeting date: nothing says it is the meeting's")
@@ -208,7 +240,17 @@ def _meeting_date(header: list[_Para], body: list[_Para]) -> tuple[MeetingDate |
     others = {c[3] for c in candidates if c[0] == score and c[3] != date and c[3].day is not None and date.day is not None}
     if others:
         notes.append(f"several meeting dates found; chose {date.human()} (line {-line})")
-    return date, notes
+    return _Dating(date, said[date], notes, "")
+
+
+def _no_date(paras: list[_Para], notes: list[str]) -> str:
+    """What the text gave instead of a meeting date: "found '30 November' on line 5 but no year"."""
+    for para in paras:
+        for words in dates_without_year(para.text):
+            return f"found {words!r} on line {para.line} but no year, and no posting date to take it from"
+        for words in relative_dates(para.text):
+            return f"found {words!r} on line {para.line} but no date"
+    return "; ".join(notes) or "no date at all"
 
 
 def _title(header: list[_Para]) -> str | None:
@@ -253,56 +295,106 @@ def _assemble(title: str, body: list[_Para]) -> tuple[str, list[Section]]:
     return "".join(parts), [s for s in sections if s.paragraphs]
 
 
+def _lines(text: str) -> list[str]:
+    return text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff").replace("\u00a0", " ").split("\n")
+
+
 def parse_report(path: Path, raw: str, meta: dict | None = None) -> Report:
     """Parse one report's text; `meta` is its entry from corpus/meetings.toml, if any."""
-    meta = meta or {}
-    lines = raw.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff").replace("\u00a0", " ").split("\n")
+    return _parse(path, path.name, _lines(raw), Document(raw, "text"), meta or {})
+
+
+def _parse(path: Path, source: str, lines: list[str], document: Document, meta: dict, first_line: int = 1) -> Report:
+    """One report from its lines (`first_line` being the number of the first in the file): header,
+    furniture, date, sections."""
+    path = path if source == path.name else path.parent / source  # errors name the part: "archive.html#2"
     first = next((i for i, line in enumerate(lines) if line.strip() and not is_furniture_line(line)), None)
     if first is None or trailer_start(lines, first) == first:
         raise IngestError(path, "no report text found, only page furniture (comments, teasers or prompts)")
-    paras = _paragraphs(lines, 1)
+    paras = _paragraphs(lines, first_line, marked_headings=document.format != "text" and "\n## " in f"\n{document.text}")
     header, body = _split_header(paras)
-    cut = trailer_start(lines, body[0].line - 1 if body else len(lines))
-    notes: list[str] = []
+    cut = trailer_start(lines, body[0].line - first_line if body else len(lines))
+    notes = [f"{document.format} file: left out {what}" for what in document.dropped]
     if cut is not None:
-        body = [p for p in body if p.line - 1 < cut]
-        notes.append(f"dropped page furniture from line {cut + 1} on ({lines[cut].strip()[:40]!r})")
+        body = [p for p in body if p.line - first_line < cut]
+        notes.append(f"dropped page furniture from line {cut + first_line} on ({lines[cut].strip()[:40]!r})")
     if not any(not p.heading for p in body):
         raise IngestError(path, "no report text found (only headings or page furniture)")
 
-    found, date_notes = _meeting_date(header, body)
-    notes += date_notes
+    dating = _meeting_date(header, body, document.posted)
+    notes += dating.notes
     if "meeting_date" in meta:
         try:
             date = MeetingDate.parse_iso(str(meta["meeting_date"]))
         except ValueError as exc:
             raise IngestError(path, f"bad meeting_date in {METADATA_FILE}: {exc}") from exc
-        if found and found != date:
-            notes.append(f"{METADATA_FILE} gives {date.human()}; the text says {found.human()}")
+        if dating.date and dating.date != date:
+            notes.append(f"{METADATA_FILE} gives {date.human()}; the text says {dating.date.human()}")
         notes.append(f"meeting date from {METADATA_FILE}")
-    elif found:
-        date = found
+        dated_by = METADATA_FILE
+    elif dating.date:
+        date, dated_by = dating.date, dating.source
     else:
-        said = "; ".join(date_notes) or "no date at all"
-        raise IngestError(
-            path, f"cannot find the meeting date ({said}); add meeting_date for this file to corpus/{METADATA_FILE}"
-        )
+        raise IngestError(path, f"cannot find the meeting date ({dating.refusal}); add meeting_date = \"YYYY-MM-DD\" "
+                                f"for [\"{source}\"] to corpus/{METADATA_FILE}, or add the file with "
+                                "`nec-assistant add FILE --date YYYY-MM-DD`")
 
-    title = str(meta.get("title") or _title(header) or f"NEC meeting, {date.human()}")
+    title = str(meta.get("title") or _title(header) or document.title or f"NEC meeting, {date.human()}")
     text, sections = _assemble(title, body)
     return Report(
-        source=path.name,
+        source=source,
         title=title,
-        author=meta.get("author") or _author(header),
+        author=meta.get("author") or _author(header) or document.author,
         meeting_date=date,
         text=text,
         sections=sections,
         notes=notes,
+        url=meta.get("url") or document.url,
+        dated_by=dated_by,
     )
 
 
-def read_report(path: Path, metadata: dict[str, dict] | None = None) -> Report:
-    """Read and parse one report file; errors name the file."""
+def _report_starts(lines: list[str], marked_headings: bool) -> list[int]:
+    """The lines where a file holding several meetings' reports (an archive page, a digest email)
+    starts each one: a title line naming a meeting and a day different from the report before it,
+    after that report has had prose of its own and followed by prose of its own. [0] for one report."""
+    paras = _paragraphs(lines, 0, marked_headings)
+    starts, dates, prose_since = [0], [], 0
+    for i, para in enumerate(paras):
+        if _is_prose(para):
+            prose_since += 1
+            continue
+        named = [m.date for m in find_dates(para.text) if m.date.day] if _MEETING_WORDS.search(para.text) else []
+        if not named or not (para.heading or _looks_like_heading(para.text)):
+            continue
+        if not dates:
+            dates.append(named[0])
+        elif named[0] not in dates and prose_since >= 2 and sum(map(_is_prose, paras[i + 1:i + 4])) >= 2:
+            starts.append(para.line)
+            dates.append(named[0])
+            prose_since = 0
+    return starts
+
+
+def _with_title(document: Document) -> str:
+    """The document's text, under its title (page title, email Subject) when the text does not open
+    with it: the title often carries the meeting date ("NEC report – 25 January 2011")."""
+    opening = " ".join(document.text.lstrip("\ufeff").split("\n\n", 3)[:3]).replace("#", "")
+    if not document.title or " ".join(document.title.split()) in " ".join(opening.split()):
+        return document.text
+    return f"{document.title}\n\n{document.text}"
+
+
+def _reader(format: str):
+    """The reader of a format, imported when first needed: trafilatura, pypdf and python-docx load
+    only when such a file is read."""
+    from .readers import eml, html, pdf, text, word
+
+    return {"text": text, "html": html, "email": eml, "pdf": pdf, "docx": word}[format].read
+
+
+def read_report_file(path: Path, metadata: dict[str, dict] | None = None) -> list[Report]:
+    """Read one file into its reports (usually one); errors name the file (and line)."""
     try:
         size = path.stat().st_size
         if size > MAX_REPORT_BYTES:
@@ -311,15 +403,18 @@ def read_report(path: Path, metadata: dict[str, dict] | None = None) -> Report:
         data = path.read_bytes()
     except OSError as exc:
         raise IngestError(path, f"cannot read: {exc.strerror}") from exc
-    if b"\x00" in data:
-        raise IngestError(path, "binary file, not a text report")
     try:
-        raw = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise IngestError(path, f"not UTF-8 text (byte {exc.start})", data[: exc.start].count(b"\n") + 1) from exc
-    if not raw.strip():
-        raise IngestError(path, "empty file")
-    return parse_report(path, raw, (metadata or {}).get(path.name))
+        documents = _reader(sniff(data))(path, data)
+    except UnknownFormat as exc:
+        raise IngestError(path, str(exc), exc.line) from exc
+    parts = [(document, lines[a:b], a + 1) for document in documents
+             for lines in [_lines(_with_title(document))]
+             for starts in [_report_starts(lines, document.format != "text")]
+             for a, b in zip(starts, starts[1:] + [len(lines)])]
+    metadata = metadata or {}
+    sources = [path.name] if len(parts) == 1 else [f"{path.name}#{n}" for n in range(1, len(parts) + 1)]
+    return [_parse(path, source, lines, document, metadata.get(source, {}), first_line)
+            for source, (document, lines, first_line) in zip(sources, parts)]
 
 
 def report_files(corpus_dir: Path) -> list[Path]:
@@ -350,16 +445,18 @@ def read_reports(paths: list[Path], metadata: dict[str, dict], strict: bool = Fa
     by_text = {r.text: r.source for r in known}
     for path in paths:
         try:
-            report = read_report(path, metadata)
-            if report.text in by_text:
-                raise IngestError(path, f"same text as {by_text[report.text]}: skipped as a copy")
+            found = read_report_file(path, metadata)
+            for report in found:
+                if report.text in by_text:
+                    raise IngestError(path, f"same text as {by_text[report.text]}: skipped as a copy")
         except IngestError as exc:
             if strict:
                 raise
             skipped.append(exc)
             continue
-        by_text[report.text] = report.source
-        reports.append(report)
+        for report in found:
+            by_text[report.text] = report.source
+            reports.append(report)
     by_meeting: dict[MeetingDate, list[str]] = {}
     for r in [*known, *reports]:
         by_meeting.setdefault(r.meeting_date, []).append(r.source)

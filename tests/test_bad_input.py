@@ -13,8 +13,8 @@ from assistant.store import load
 GOOD = "NEC Report – 3rd March 2015\n\nTreasurer's report\n\nThe Treasurer reported a record surplus this year.\n"
 BAD_FILES = {
     "empty.txt": ("", "empty file"),
-    "binary.txt": (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary file"),
-    "latin1.txt": ("NEC Report - 5 May 2015\n\nWe agreed the café budget.\n".encode("latin-1"), "latin1.txt:3: not UTF-8"),
+    "binary.txt": (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "this is a PNG image"),
+    "latin1.txt": ("NEC Report - 5 May 2015\n\nWe agreed the café budget.\n".encode("latin-1"), "latin1.txt:3: this is text that is not UTF-8"),
     "undated.txt": ("Leader's report\n\nEd spoke about the economy and the NHS at length today.\n", "meeting date"),
     "huge.txt": ("NEC Report – 5 May 2015\n\n" + "We agreed the budget. " * 250_000, "5.5 MB is over the 2 MB limit"),
     "furniture.txt": ("Comments\n\nJoe Bloggs: great report, thanks!\n\nMore from LabourList\n", "no report text"),
@@ -47,7 +47,7 @@ def test_bad_reports_are_skipped_and_listed_and_the_rest_indexed(messy_corpus, s
 
 
 def test_strict_stops_at_the_first_bad_report(messy_corpus, stand_in, tmp_path):
-    with pytest.raises(IngestError, match=r"binary.txt: binary file"):
+    with pytest.raises(IngestError, match=r"binary.txt: this is a PNG image"):
         build(messy_corpus, tmp_path / "index", stand_in, strict=True)
 
 

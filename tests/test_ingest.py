@@ -3,7 +3,7 @@
 import pytest
 
 from assistant.errors import IngestError
-from assistant.ingest import read_corpus, read_report, load_metadata
+from assistant.ingest import load_metadata, read_corpus, read_report_file
 from conftest import CORPUS, MEETINGS
 
 FURNITURE = [
@@ -104,7 +104,7 @@ def test_markdown_links_and_bold_are_unwrapped(reports):
 
 
 def test_author_from_byline_without_metadata():
-    report = read_report(CORPUS / "004_eee83492649532ac.txt", metadata={})
+    [report] = read_report_file(CORPUS / "004_eee83492649532ac.txt", metadata={})
     assert report.author == "Johanna Baxter"
 
 
@@ -224,7 +224,7 @@ def test_bad_metadata_date_names_the_file(make_corpus):
 
 def test_non_utf8_report_names_file_and_line(make_corpus):
     corpus = make_corpus({"latin1.txt": "NEC Report - 5th May 2015\n\nWe agreed the caf\xe9 budget.\n".encode("latin-1")})
-    with pytest.raises(IngestError, match=r"latin1.txt:3: not UTF-8"):
+    with pytest.raises(IngestError, match=r"latin1.txt:3: this is text that is not UTF-8"):
         read_corpus(corpus)
 
 
