@@ -52,6 +52,7 @@ class Citation:
     start: int
     end: int
     score: float
+    url: str | None = None  # where the report was published, when known
 
     def label(self) -> str:
         return citation_label(self.meeting_label, self.section)
@@ -59,7 +60,7 @@ class Citation:
     def to_dict(self) -> dict:
         """The `ask --json` citation; `meeting_date`, `section`, `source`, `quote` are a stable interface."""
         return {"meeting_date": self.meeting_date, "section": self.section, "source": self.source,
-                "quote": self.quote, "start": self.start, "end": self.end}
+                "quote": self.quote, "start": self.start, "end": self.end, "url": self.url}
 
 
 @dataclass(frozen=True)
@@ -119,7 +120,7 @@ def _inside(chunk: Chunk, source: str, start: int) -> bool:
 def _citation(index: Index, sentence: Sentence, score: float) -> Citation:
     chunk = index.chunks[sentence.position]
     return Citation(chunk.meeting_date, chunk.meeting_label, chunk.section, chunk.source, index.quote(sentence),
-                    sentence.start, sentence.end, round(score, 4))
+                    sentence.start, sentence.end, round(score, 4), index.reports[chunk.source].url)
 
 
 def _oldest_first(citations: list[Citation]) -> list[Citation]:

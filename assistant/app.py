@@ -81,6 +81,14 @@ def _context_html(report: Report, citation: Citation) -> str:
     return "<p>" + marked.replace("\n\n", "</p><p>") + "</p>"
 
 
+def _cite_html(citation: Citation) -> str:
+    """The citation label, linked to the published report (in a new tab) when its address is a web one."""
+    label = html.escape(citation.label())
+    if not (citation.url or "").startswith(("https://", "http://")):  # never a javascript: or data: link
+        return label
+    return f'<a href="{html.escape(citation.url)}" target="_blank" rel="noopener noreferrer">{label}</a>'
+
+
 def format_answer(result: Answer, reports: dict[str, Report], scope: str = "") -> str:
     """The chat message for an answer: quotes oldest meeting first, each openable in its context."""
     if result.abstention is Abstention.NO_MATCH:  # a hint at what to try instead
@@ -97,7 +105,7 @@ def format_answer(result: Answer, reports: dict[str, Report], scope: str = "") -
         blocks.append(
             '<div class="citation">'
             f"<blockquote>“{html.escape(c.quote)}”</blockquote>"
-            f'<div class="cite">{html.escape(c.label())}</div>'
+            f'<div class="cite">{_cite_html(c)}</div>'
             f"<details><summary>Show in context ({html.escape(report.title)})</summary>"
             f'<div class="context">{_context_html(report, c)}</div></details>'
             "</div>"

@@ -1,4 +1,4 @@
-"""The `nec-assistant` command line: index, search, ask, decisions, eval and serve.
+"""The `nec-assistant` command line: index, add, search, ask, decisions, eval and serve.
 
 A thin shell over `Assistant`: each command parses its arguments, calls one method, and prints.
 Heavy imports (the model, FAISS, Gradio) happen inside the commands that need them, so
@@ -128,6 +128,34 @@ def cmd_serve(args: argparse.Namespace) -> None:
     launch(build_app(_assistant(args)), args.host, args.port, args.auth)
 
 
+def cmd_add(args: argparse.Namespace) -> None:
+    import getpass
+
+    from .intake import Facts, preview
+
+    files = []
+    for path in args.files:
+        try:
+            files.append((path.name, path.read_bytes()))
+        except OSError as exc:
+            raise IngestError(path, f"cannot read: {exc.strerror}") from None
+    facts = Facts(args.date or "", args.title or "", args.author or "", args.url or "")
+    if facts.meeting_date:
+        from .dates import MeetingDate
+
+        try:
+            MeetingDate.parse_iso(facts.meeting_date)
+        except ValueError as exc:
+            raise BadFilter(f"--date: {exc}") from None
+    assistant = _assistant(args)
+    started = time.perf_counter()
+    staged = assistant.add(files, facts, who=getpass.getuser(), how="command line",
+                           log=lambda m: print(m, file=sys.stderr))
+    print(preview(staged))
+    print(f"added {len(staged)} file{'s' if len(staged) != 1 else ''} to {args.corpus} and the index "
+          f"in {time.perf_counter() - started:.1f} s")
+
+
 def cmd_eval(args: argparse.Namespace) -> None:
     from tqdm import tqdm
 
@@ -161,6 +189,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--strict", action="store_true", help="stop at the first report that cannot be read")
     _paths(p)
     p.set_defaults(run=cmd_index)
+
+    p = sub.add_parser("add", help="add report files (web pages, emails, PDF, Word, text) to the corpus and index")
+    p.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    p.add_argument("--date", metavar="YYYY-MM-DD", help="the meeting date, when the report does not say it")
+    p.add_argument("--title", help="the report's title, instead of the one found")
+    p.add_argument("--author", help="who wrote the report, instead of the one found")
+    p.add_argument("--url", help="where the report was published")
+    _paths(p)
+    p.set_defaults(run=cmd_add)
 
     p = sub.add_parser("search", help="show the passages nearest a question")
     _questions(p)

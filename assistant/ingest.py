@@ -247,9 +247,9 @@ def _no_date(paras: list[_Para], notes: list[str]) -> str:
     """What the text gave instead of a meeting date: "found '30 November' on line 5 but no year"."""
     for para in paras:
         for words in dates_without_year(para.text):
-            return f"found {words!r} on line {para.line} but no year, and no posting date to take it from"
+            return f"found '{words}' on line {para.line} but no year, and no posting date to take it from"
         for words in relative_dates(para.text):
-            return f"found {words!r} on line {para.line} but no date"
+            return f"found '{words}' on line {para.line} but no date"
     return "; ".join(notes) or "no date at all"
 
 

@@ -36,14 +36,15 @@ class Hit:
     similarity: float  # cosine of question and passage, -1..1
     chunk: Chunk
     position: int  # the chunk's row in the index
+    url: str | None = None  # where its report was published, when known
 
     def to_dict(self) -> dict:
-        """The `search --json` item; its keys are a stable interface."""
+        """The `search --json` item; its keys are a stable interface (`url` may be null)."""
         c = self.chunk
         return {
             "rank": self.rank, "score": round(self.score, 4), "similarity": round(self.similarity, 4),
             "meeting_date": c.meeting_date, "title": c.title, "section": c.section, "text": c.text,
-            "source": c.source, "chunk_id": c.chunk_id, "start": c.start, "end": c.end,
+            "source": c.source, "chunk_id": c.chunk_id, "start": c.start, "end": c.end, "url": self.url,
         }
 
 
@@ -151,6 +152,7 @@ class Retriever:
             fused += date_boost(question, candidate_chunks) + decision_boost(question, candidate_chunks)
         order = np.argsort(-fused, kind="stable")[:k]
         return [
-            Hit(rank, float(fused[j]), float(cosine[j]), chunks[candidates[j]], int(candidates[j]))
+            Hit(rank, float(fused[j]), float(cosine[j]), chunks[candidates[j]], int(candidates[j]),
+                self.index.reports[chunks[candidates[j]].source].url)
             for rank, j in enumerate(order, start=1)
         ]

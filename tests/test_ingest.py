@@ -231,3 +231,66 @@ def test_non_utf8_report_names_file_and_line(make_corpus):
 def test_metadata_file_is_valid():
     metadata = load_metadata(CORPUS)
     assert metadata["003_f1e80eed3dac3883.txt"]["meeting_date"] == "2014-11-04"
+
+
+@pytest.mark.parametrize("text, iso", [
+    ("Tuesday, January 25, 2011\n\nThe NEC met today at Victoria Street, and the main business was the budget.\n",
+     "2011-01-25"),
+    ("NEC report 25/9/18\n\nLeader's report\n\nJeremy opened the meeting with thanks to the conference staff.\n",
+     "2018-09-25"),
+    ("NEC meeting – Tuesday 21st March 2017\n\nThe committee agreed the timetable for the May elections.\n",
+     "2017-03-21"),
+])
+def test_dates_in_the_common_written_forms_are_read(make_corpus, text, iso):
+    [report] = read_corpus(make_corpus({"r.txt": text}))
+    assert report.meeting_date.iso() == iso
+
+
+def test_a_weekday_that_does_not_match_its_date_is_noted_with_its_line(make_corpus):
+    text = "Posted by Jo\n\nNEC meeting, Wednesday 25 January 2011\n\nThe committee agreed the budget for the year.\n"
+    [report] = read_corpus(make_corpus({"r.txt": text}))
+    assert report.meeting_date.iso() == "2011-01-25"
+    assert any("line 3 says Wednesday 25 January 2011, but that was a Tuesday" in note for note in report.notes)
+
+
+def test_a_meeting_date_without_a_year_takes_the_year_from_the_emails_date(tmp_path):
+    from email.message import EmailMessage
+
+    message = EmailMessage()
+    message["From"], message["Subject"] = "Jo Example <jo@example.org>", "My NEC report"
+    message["Date"], message["Message-ID"] = "Fri, 02 Dec 2016 09:00:00 +0000", "<1@example.org>"
+    message.set_content("Dear members,\n\nThis is my report of my first full NEC meeting on 30 November, at which "
+                        "we agreed the rules for the leadership election.\n\nBest wishes, Jo\n")
+    path = tmp_path / "report.txt"  # the name says text; the content says email
+    path.write_bytes(message.as_bytes())
+    [report] = read_report_file(path)
+    assert report.meeting_date.iso() == "2016-11-30" and report.author == "Jo Example"
+    assert any("from the posting date 2 December 2016 (the file's own date)" in note for note in report.notes)
+
+
+@pytest.mark.parametrize("text, found", [
+    ("My report\n\nThis was my first full NEC meeting on 30 November and the agenda was long and varied.\n",
+     "found '30 November' on line 3 but no year"),
+    ("NEC report\n\nThe NEC meeting held on 12 July had a long agenda on selections and on the budget.\n",
+     "found '12 July' on line 3 but no year"),
+    ("16th September\n\nNEC report\n\nWe agreed the timetable for the selections in the new year.\n",
+     "found '16th September' on line 1 but no year"),
+    ("This week's NEC\n\nThe NEC met today and agreed the timetable for the selections in the new year.\n",
+     "found 'This week's' on line 1 but no date"),
+])
+def test_a_report_without_a_year_is_refused_saying_what_was_found(make_corpus, text, found):
+    with pytest.raises(IngestError) as err:
+        read_corpus(make_corpus({"r.txt": text}))
+    assert found in str(err.value) and "meeting_date" in str(err.value) and "--date" in str(err.value)
+
+
+def test_a_page_holding_two_meetings_reports_becomes_two_reports(make_corpus):
+    first = ("NEC report – 25 January 2011\n\nLeader's report\n\nEd Miliband thanked the staff for the Oldham "
+             "East campaign and the result there.\n\nWe agreed the budget for the coming year after a long debate.\n\n")
+    second = ("NEC report – 22 March 2011\n\nLeader's report\n\nEd spoke about the March for the Alternative and "
+              "the cuts to local services.\n\nWe approved 12 new candidates for the Welsh Assembly elections.\n")
+    reports = read_corpus(make_corpus({"archive.txt": first + second}))
+    assert [(r.source, r.meeting_date.iso()) for r in reports] == [("archive.txt#1", "2011-01-25"),
+                                                                   ("archive.txt#2", "2011-03-22")]
+    assert "Welsh Assembly" in reports[1].text and "Welsh Assembly" not in reports[0].text
+    assert [s.heading for s in reports[1].sections] == ["Leader's report"]
