@@ -19,14 +19,13 @@ from pathlib import Path
 
 import gradio as gr
 from starlette.middleware import Middleware
-from starlette.middleware.base import BaseHTTPMiddleware
-from starlette.requests import Request
-from starlette.responses import Response
 
+from .access import HideApiFromStrangers, StaffOnlyUploads, logins, staff_names
+from .add_tab import add_report_view
 from .answer import Abstention, Answer, Citation
 from .decisions import Decision
 from .errors import BadFilter
-from .ingest import Report
+from .ingest import MAX_REPORT_BYTES, Report
 from .question import Question
 from .retrieve import Filters
 from .service import Assistant
@@ -184,12 +183,11 @@ def _count_label(n: int) -> str:
 
 def decisions_view(assistant: Assistant) -> None:
     """The decision log as a table, filtered by topic (by meaning) and dates, downloadable as CSV, and its API."""
-    reports = assistant.reports
     csv_folder = Path(tempfile.mkdtemp(prefix="nec-decisions-"))
 
     def show(topic: str, date_from: str, date_to: str) -> tuple[dict, str, str]:
         """The table, its row count and a CSV of exactly those rows."""
-        rows = decisions_table(chosen_decisions(assistant, topic, date_from, date_to), reports)
+        rows = decisions_table(chosen_decisions(assistant, topic, date_from, date_to), assistant.reports)
         return _decisions_frame(rows), _count_label(len(rows)), str(decisions_csv_file(rows, csv_folder))
 
     def decisions_api(topic: str = "", date_from: str = "", date_to: str = "") -> list[dict]:
@@ -217,8 +215,9 @@ def decisions_view(assistant: Assistant) -> None:
     gr.api(decisions_api, api_name="decisions")
 
 
-def build_app(assistant: Assistant) -> gr.Blocks:
-    reports = assistant.reports
+def build_app(assistant: Assistant, staff: str | None = None) -> gr.Blocks:
+    """The web app; `staff` ('USER:PASSWORD,…') are the logins that may add reports."""
+    staff_users = staff_names(staff)
     assistant.ask(EXAMPLES[0])  # warm up: the first pass through the model is slower than the rest
 
     def respond(typed: str, history: list, previous: Question | None, meeting: str, date_from: str, date_to: str
@@ -238,7 +237,7 @@ def build_app(assistant: Assistant) -> gr.Blocks:
         yield history, "", previous
         result = assistant.ask(question, filters=filters)
         scope = " for the meetings you picked" if filters else ""
-        history[-1] = {"role": "assistant", "content": format_answer(result, reports, scope)}
+        history[-1] = {"role": "assistant", "content": format_answer(result, assistant.reports, scope)}
         yield history, "", question
 
     def answer_api(question: str, meeting: str = "", date_from: str = "", date_to: str = "") -> dict:
@@ -263,14 +262,24 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                     clear = gr.Button("New conversation", size="sm")
                 with gr.Column(scale=1):
                     with gr.Accordion("Filter by meeting", open=True):
-                        meeting = gr.Dropdown(_meeting_choices(reports), value="", label="Meeting", elem_id="meeting")
+                        meeting = gr.Dropdown(_meeting_choices(assistant.reports), value="", label="Meeting",
+                                              elem_id="meeting")
                         date_from = gr.Textbox(label="From", placeholder=DATE_HINT)
                         date_to = gr.Textbox(label="To", placeholder=DATE_HINT)
                     with gr.Accordion("Meetings in the reports", open=True):
-                        gr.Markdown(meetings_list(reports), elem_id="meetings")
+                        meetings = gr.Markdown(meetings_list(assistant.reports), elem_id="meetings")
 
         with gr.Tab("Decisions", elem_id="decisions-tab"):
             decisions_view(assistant)
+
+        with gr.Tab("Add a report", elem_id="add-tab", visible=False) as add_tab:
+            add_report_view(assistant, staff_users, [meeting, meetings],
+                            lambda: (gr.Dropdown(choices=_meeting_choices(assistant.reports)),
+                                     meetings_list(assistant.reports)))
+        def show_to_staff(request: gr.Request) -> gr.Tab:
+            return gr.Tab(visible=getattr(request, "username", None) in staff_users)
+
+        demo.load(show_to_staff, None, add_tab, api_visibility="private")
 
         previous = gr.State(None)  # the conversation's last question, as read
         inputs = [box, chatbot, previous, meeting, date_from, date_to]
@@ -283,46 +292,16 @@ def build_app(assistant: Assistant) -> gr.Blocks:
     return demo
 
 
-def parse_auth(value: str | None) -> list[tuple[str, str]] | None:
-    """'user:pass[,user2:pass2]' → credentials; None or '' → no login."""
-    if not value:
-        return None
-    pairs = [item.split(":", 1) for item in value.split(",") if item.strip()]
-    if any(len(p) != 2 or not p[0] or not p[1] for p in pairs):
-        raise ValueError("auth must be USER:PASSWORD[,USER:PASSWORD…]")
-    return [(u, p) for u, p in pairs]
+def launch(demo: gr.Blocks, host: str | None, port: int | None, auth: str | None, staff: str | None = None,
+           block: bool = True, concurrency: int = 8):
+    """Serve the app; `concurrency` questions are answered at once (Gradio's default is one).
 
-
-_API_INFO = re.compile(rb"window\.gradio_api_info = .*?;</script>", re.S)
-
-
-class HideApiFromStrangers(BaseHTTPMiddleware):
-    """Blank the API description in pages shown to visitors who have not signed in.
-
-    Gradio 6.31 writes it into the login page (routes.py, main()): endpoint names, parameters and
-    the meeting dates the filter takes. With login on, a stranger should learn nothing of the app."""
-
-    async def dispatch(self, request: Request, call_next) -> Response:
-        response = await call_next(request)
-        app = request.app
-        if not getattr(app, "auth", None) or not response.headers.get("content-type", "").startswith("text/html"):
-            return response
-        token = (request.cookies.get(f"access-token-{app.cookie_id}")
-                 or request.cookies.get(f"access-token-unsecure-{app.cookie_id}"))
-        if app.tokens.get(token) is not None:
-            return response
-        body = _API_INFO.sub(b"window.gradio_api_info = {};</script>",
-                             b"".join([chunk async for chunk in response.body_iterator]))
-        headers = {k: v for k, v in response.headers.items() if k.lower() != "content-length"}
-        return Response(body, status_code=response.status_code, headers=headers)
-
-
-def launch(demo: gr.Blocks, host: str | None, port: int | None, auth: str | None, block: bool = True,
-           concurrency: int = 8):
-    """Serve the app; `concurrency` questions are answered at once (Gradio's default is one)."""
+    `auth` are the members' logins, `staff` the staff's (the same string given to `build_app`)."""
     demo.queue(default_concurrency_limit=concurrency)
     return demo.launch(
-        server_name=host, server_port=port, auth=parse_auth(auth or os.environ.get("NEC_ASSISTANT_AUTH")),
+        server_name=host, server_port=port, auth=logins(auth or os.environ.get("NEC_ASSISTANT_AUTH"), staff),
         auth_message="NEC Assistant: sign in", prevent_thread_lock=not block, show_error=True, css=CSS,
-        footer_links=["api"], quiet=not block, app_kwargs={"middleware": [Middleware(HideApiFromStrangers)]},
+        footer_links=["api"], quiet=not block, max_file_size=MAX_REPORT_BYTES,
+        app_kwargs={"middleware": [Middleware(HideApiFromStrangers),
+                                   Middleware(StaffOnlyUploads, staff=staff_names(staff))]},
     )

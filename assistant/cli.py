@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import textwrap
 import time
@@ -125,7 +126,8 @@ def cmd_decisions(args: argparse.Namespace) -> None:
 def cmd_serve(args: argparse.Namespace) -> None:
     from .app import build_app, launch
 
-    launch(build_app(_assistant(args)), args.host, args.port, args.auth)
+    staff = args.staff or os.environ.get("NEC_ASSISTANT_STAFF")
+    launch(build_app(_assistant(args), staff), args.host, args.port, args.auth, staff)
 
 
 def cmd_add(args: argparse.Namespace) -> None:
@@ -236,6 +238,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--port", type=int, default=None, help="port (default 7860, or $GRADIO_SERVER_PORT)")
     p.add_argument("--auth", default=None,
                    help="require a login, USER:PASSWORD[,USER:PASSWORD…] (default: $NEC_ASSISTANT_AUTH, else none)")
+    p.add_argument("--staff", default=None,
+                   help="staff logins, USER:PASSWORD[,…], who may add reports in the web app; login is then on for "
+                        "everyone (default: $NEC_ASSISTANT_STAFF, else no staff)")
     _paths(p)
     p.set_defaults(run=cmd_serve)
 

@@ -62,8 +62,8 @@ def safe_name(name: str, data: bytes) -> str:
         suffix = ".txt"  # refused when read; the name only has to be harmless
     if suffix == ".txt" and name.lower().endswith(".md"):
         suffix = ".md"
-    stem = _UNSAFE.sub("-", Path(name.replace("\\", "/")).name).strip(".-")
-    stem = stem.rsplit(".", 1)[0] if "." in stem else stem
+    base = Path(name.replace("\\", "/")).name
+    stem = _UNSAFE.sub("-", base.rsplit(".", 1)[0] if "." in base.strip(".") else base).strip(".-")
     return f"{stem[:80] or 'report'}{suffix}"
 
 

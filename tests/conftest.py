@@ -60,8 +60,14 @@ def corpus_copy(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def index(corpus_copy: Path, embedder: Embedder, tmp_path_factory) -> Index:
-    return build(corpus_copy, tmp_path_factory.mktemp("index"), embedder)
+def index_dir(tmp_path_factory) -> Path:
+    """Where the session's index of the real corpus is saved: copy it to start from a built index."""
+    return tmp_path_factory.mktemp("index")
+
+
+@pytest.fixture(scope="session")
+def index(corpus_copy: Path, embedder: Embedder, index_dir: Path) -> Index:
+    return build(corpus_copy, index_dir, embedder)
 
 
 @pytest.fixture(scope="session")

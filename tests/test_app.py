@@ -9,7 +9,8 @@ import pytest
 from gradio_client import Client
 
 from assistant.answer import Answer, Citation
-from assistant.app import as_text, build_app, format_answer, launch, parse_auth
+from assistant.access import parse_auth
+from assistant.app import as_text, build_app, format_answer, launch
 from assistant.dates import MeetingDate
 from assistant.ingest import Paragraph, Report, Section
 from assistant.net import free_port

@@ -1,0 +1,84 @@
+"""Who may see and do what in the web app: logins, the staff role, and the guards on its routes.
+
+Members sign in with `--auth` logins (or none, when login is off); staff with `--staff` logins,
+which also open the "Add a report" tab. Both use Gradio's one login page. Two guards sit in
+front of every route: a visitor who has not signed in sees no API description, and only a staff
+login may upload a file, on any upload route (403 for everyone else, members included).
+"""
+
+from __future__ import annotations
+
+import re
+
+from starlette.middleware.base import BaseHTTPMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+
+def parse_auth(value: str | None) -> list[tuple[str, str]] | None:
+    """'user:pass[,user2:pass2]' → credentials; None or '' → no login."""
+    if not value:
+        return None
+    pairs = [item.split(":", 1) for item in value.split(",") if item.strip()]
+    if any(len(p) != 2 or not p[0] or not p[1] for p in pairs):
+        raise ValueError("auth must be USER:PASSWORD[,USER:PASSWORD…]")
+    return [(u, p) for u, p in pairs]
+
+
+def logins(members: str | None, staff: str | None) -> list[tuple[str, str]] | None:
+    """Every login the app takes: members' and staff's; None when there are none (login off)."""
+    pairs = (parse_auth(members) or []) + (parse_auth(staff) or [])
+    names = [user for user, _ in pairs]
+    if len(set(names)) != len(names):
+        raise ValueError("a user name is given twice in --auth and --staff")
+    return pairs or None
+
+
+def staff_names(staff: str | None) -> frozenset[str]:
+    return frozenset(user for user, _ in parse_auth(staff) or [])
+
+
+def signed_in_user(request: Request) -> str | None:
+    """The user whose Gradio login cookie this request carries, if any."""
+    app = request.app
+    token = (request.cookies.get(f"access-token-{app.cookie_id}")
+             or request.cookies.get(f"access-token-unsecure-{app.cookie_id}"))
+    return app.tokens.get(token)
+
+
+_API_INFO = re.compile(rb"window\.gradio_api_info = .*?;</script>", re.S)
+
+
+class HideApiFromStrangers(BaseHTTPMiddleware):
+    """Blank the API description in pages shown to visitors who have not signed in.
+
+    Gradio 6.31 writes it into the login page (routes.py, main()): endpoint names, parameters and
+    the meeting dates the filter takes. With login on, a stranger should learn nothing of the app."""
+
+    async def dispatch(self, request: Request, call_next) -> Response:
+        response = await call_next(request)
+        if (not getattr(request.app, "auth", None) or not response.headers.get("content-type", "").startswith("text/html")
+                or signed_in_user(request) is not None):
+            return response
+        body = _API_INFO.sub(b"window.gradio_api_info = {};</script>",
+                             b"".join([chunk async for chunk in response.body_iterator]))
+        headers = {k: v for k, v in response.headers.items() if k.lower() != "content-length"}
+        return Response(body, status_code=response.status_code, headers=headers)
+
+
+class StaffOnlyUploads(BaseHTTPMiddleware):
+    """Refuse file uploads (403) to everyone but signed-in staff, on every upload route.
+
+    Gradio's upload routes take a file from any signed-in user, or from anyone when login is off;
+    only the "Add a report" tab needs them, and only staff may use it."""
+
+    def __init__(self, app, staff: frozenset[str]):
+        super().__init__(app)
+        self.staff = staff
+
+    async def dispatch(self, request: Request, call_next) -> Response:
+        if request.method == "POST" and request.url.path.rstrip("/").endswith("/upload") and not (
+                getattr(request.app, "auth", None) and signed_in_user(request) in self.staff):
+            return JSONResponse({"error": "only staff signed in with a --staff login may upload files"},
+                                status_code=403)
+        return await call_next(request)
