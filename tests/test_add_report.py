@@ -194,3 +194,22 @@ def test_uploads_are_refused_to_everyone_when_there_is_no_staff_login(server):
     response = httpx.post(f"{server.rstrip('/')}/gradio_api/upload",
                           files={"files": ("r.html", b"<html><body><p>x</p></body></html>")}, timeout=30)
     assert response.status_code == 403
+
+
+def test_questions_asked_while_a_report_is_added_are_all_answered(small):
+    from concurrent.futures import ThreadPoolExecutor
+
+    def keep_asking() -> list:
+        answers = []
+        while not done:
+            answers.append(small.ask("What did the NEC decide about primaries?"))
+        return answers
+
+    done = False
+    with ThreadPoolExecutor(2) as pool:
+        askers = [pool.submit(keep_asking) for _ in range(2)]
+        small.add([_file("nec-report.eml")], Facts(), who="alice", how="test")
+        done = True
+        answers = [a for f in askers for a in f.result()]
+    assert answers and all(a.citations for a in answers)
+    assert "nec-report.eml" in small.reports

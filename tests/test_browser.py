@@ -1,36 +1,25 @@
 """The app in a real headless Chromium: ask, see the quote and its date, open it in context; list decisions.
 
-Needs Debian's chromium (/usr/bin/chromium); .ci/run installs it and sets NEC_REQUIRE_BROWSER=1
-so that CI fails rather than skips when it is missing. Screenshots land in test-artifacts/.
+Needs Debian's chromium (see tests/chromium.py). Screenshots land in test-artifacts/.
 """
 
 from __future__ import annotations
 
 import csv
-import os
-import shutil
 
+import chromium
 import pytest
+from playwright.sync_api import sync_playwright
 
 from conftest import ROOT
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = ROOT / "test-artifacts"
-
-if not os.path.exists(CHROMIUM):
-    if os.environ.get("NEC_REQUIRE_BROWSER"):
-        raise RuntimeError(f"browser tests need Chromium at {CHROMIUM}: apt-get install chromium")
-    pytest.skip("Chromium not installed (apt-get install chromium)", allow_module_level=True)
-
-from playwright.sync_api import sync_playwright  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def page(server):
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync"])
+        browser = chromium.launch(p)
         page = browser.new_page(viewport={"width": 1300, "height": 1000})
         page.dialogs = []
         page.on("dialog", lambda d: (page.dialogs.append(d.message), d.dismiss()))
