@@ -8,6 +8,7 @@ whose file is unchanged keep their chunks and vectors, so adding a report embeds
 from __future__ import annotations
 
 import hashlib
+import json
 import sys
 import time
 from collections.abc import Callable
@@ -39,6 +40,12 @@ def pipeline_fingerprint() -> str:
     return digest.hexdigest()[:16]
 
 
+def metadata_fingerprint(corpus_dir: Path) -> dict[str, str]:
+    """sha256 of each file's table in meetings.toml, so that a changed table re-reads that file alone."""
+    return {name: hashlib.sha256(json.dumps(entry, sort_keys=True, default=str).encode()).hexdigest()
+            for name, entry in load_metadata(corpus_dir).items()}
+
+
 def expected_manifest(corpus_dir: Path, chunker: Chunker, embedder: Embedder) -> dict:
     """The manifest fields an index must have to serve this corpus with this model and code."""
     return {
@@ -47,6 +54,7 @@ def expected_manifest(corpus_dir: Path, chunker: Chunker, embedder: Embedder) ->
         "chunker": chunker.settings(),
         "pipeline": pipeline_fingerprint(),
         "corpus": corpus_fingerprint(corpus_dir),
+        "metadata": metadata_fingerprint(corpus_dir),
     }
 
 
@@ -91,7 +99,12 @@ def embed_chunks(reports: list[Report], chunks: list[Chunk], embedder: Embedder,
     if not chunks and not reuse:
         raise IndexUnavailable("no reports to index")
     reports_by = {r.source: r for r in reports}
-    kept = [i for i, c in enumerate(reuse.chunks) if c.source in reports_by] if reuse else []
+    new = {c.source for c in chunks}  # a report read again replaces its old chunks
+
+    def keeps(source: str) -> bool:
+        return source in reports_by and source not in new
+
+    kept = [i for i, c in enumerate(reuse.chunks) if keeps(c.source)] if reuse else []
     log(f"embedding {len(chunks)} chunks from {len({c.source for c in chunks})} reports"
         + (f"; reusing {len(kept)} chunks already embedded" if reuse else ""))
     chunk_vectors = embedder.encode([text_of(c) for c in chunks], progress=progress)
@@ -102,7 +115,7 @@ def embed_chunks(reports: list[Report], chunks: list[Chunk], embedder: Embedder,
     decisions, decision_vectors = find_decisions(reports_by, chunks, spans, sentence_vectors, embedder)
     if reuse:
         spans = [reuse.sentence_spans[i] for i in kept] + spans
-        old_decisions = [i for i, d in enumerate(reuse.decisions) if d.source in reports_by]
+        old_decisions = [i for i, d in enumerate(reuse.decisions) if keeps(d.source)]
         chunks = [reuse.chunks[i] for i in kept] + chunks
         chunk_vectors = np.vstack([reuse.faiss_index.reconstruct_batch(np.array(kept, dtype=np.int64)), chunk_vectors])
         sentence_vectors = np.vstack([_rows(reuse.sentence_vectors, reuse.sentence_ids(kept)), sentence_vectors])
@@ -133,13 +146,25 @@ def embed_chunks(reports: list[Report], chunks: list[Chunk], embedder: Embedder,
 
 
 def _reusable(index_dir: Path, expected: dict, loaded: Index | None) -> Index | None:
-    """The index in service, when it was built with this model, chunker, code and metadata file."""
+    """The index in service, when it was built with this model, chunker and code."""
     try:
         old = loaded or store.load(index_dir)
     except IndexUnavailable:
         return None
-    same_metadata = old.manifest["corpus"].get(METADATA_FILE) == expected["corpus"].get(METADATA_FILE)
-    return old if same_metadata and not _build_reasons(old.manifest, expected) else None
+    return None if _build_reasons(old.manifest, expected) else old
+
+
+def _of_file(name: str, keys) -> list[str]:
+    """The report sources (or meetings.toml tables) of one file: "a.html", or "a.html#1", "a.html#2"."""
+    return [key for key in keys if key == name or key.startswith(f"{name}#")]
+
+
+def _unchanged(old: Index, expected: dict) -> set[str]:
+    """Files whose bytes and meetings.toml tables are as when `old` was built: their reports are kept."""
+    was, now = old.manifest.get("metadata", {}), expected["metadata"]
+    return {name for name, sha in expected["corpus"].items()
+            if old.manifest["corpus"].get(name) == sha and _of_file(name, old.reports)
+            and all(was.get(key) == now.get(key) for key in _of_file(name, was.keys() | now.keys()))}
 
 
 def build(corpus_dir: Path, index_dir: Path, embedder: Embedder, chunker: Chunker | None = None,
@@ -154,9 +179,8 @@ def build(corpus_dir: Path, index_dir: Path, embedder: Embedder, chunker: Chunke
     started = time.perf_counter()
     expected = expected_manifest(corpus_dir, chunker, embedder)
     old = _reusable(index_dir, expected, in_service)
-    unchanged = {name for name, sha in expected["corpus"].items()
-                 if old and name in old.reports and old.manifest["corpus"].get(name) == sha}
-    kept = [old.reports[n] for n in unchanged]
+    unchanged = _unchanged(old, expected) if old else set()
+    kept = [old.reports[source] for name in unchanged for source in _of_file(name, old.reports)]
     fresh, skipped = read_reports([p for p in report_files(corpus_dir) if p.name not in unchanged],
                                   load_metadata(corpus_dir), strict, known=kept)
     for report in fresh:

@@ -28,7 +28,9 @@ _WEEKDAYS = [name.lower() for name in calendar.day_name]
 # "Tuesday, " / "Tue " / "Tuesday the " before a date; its name is checked against the date.
 _WEEKDAY = r"(?:(?P<weekday>" + "|".join(calendar.day_name) + r"|(?:Mon|Tues?|Wed|Thu(?:rs?)?|Fri|Sat|Sun)\.?),?\s+(?:the\s+)?)?"
 
-_FULL_PATTERNS = [
+_FULL_PATTERNS = [  # the first that matches a place wins, so a range comes before its last day alone
+    re.compile(rf"\b{_WEEKDAY}{_DAY}\s*(?:[/–-]|and|&)\s*[0-3]?\d(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH},?\s+{_YEAR}\b",
+               re.I),  # 4/5 November 2013, a two-day meeting: its first day
     re.compile(rf"\b{_WEEKDAY}{_DAY}\s+(?:of\s+)?{_MONTH},?\s+{_YEAR}\b", re.I),  # (Tuesday) 27th November, 2012
     re.compile(rf"\b{_WEEKDAY}{_MONTH}\s+{_DAY},?\s+{_YEAR}\b", re.I),  # (Tuesday,) November 27th, 2012
     re.compile(r"\b(?P<year>(?:19|20)\d\d)-(?P<month>[01]\d)-(?P<day>[0-3]\d)\b"),  # 2012-11-27

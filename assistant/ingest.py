@@ -30,7 +30,10 @@ _TERMINAL = re.compile(r"[.!?…:;\"”’)\]]$")
 _SENTENCE_END = re.compile(r"[.!?]['\"”’)\]]?$")
 _TIME = re.compile(r"\b\d{1,2}[:.]\d{2}(?![./]\d)\s*(?:am|pm)?\b|\b(?:posted|published|updated)\b", re.I)
 _MEETING_WORDS = re.compile(r"\b(?:meeting|NEC|National Executive|report|away[ -]?day)\b", re.I)
-_MEETING_PHRASE = re.compile(r"\b(?:meeting\s+(?:held\s+)?(?:on|of)|met\s+on|held\s+on|meeting\s+date:?)\s+"
+# Words that make the date after them the meeting's: "meeting held on", "met on", and a title's
+# "NEC Report – ", "National Executive Committee, ".
+_MEETING_PHRASE = re.compile(r"\b(?:(?:meeting\s+(?:held\s+)?(?:on|of)|met\s+on|held\s+on|meeting\s+date:?)\s+"
+                             r"|(?:NEC|National\s+Executive(?:\s+Committee)?|meeting|report)\s*[–—:,-]?\s*)"
                              r"(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,?\s+)?(?:the\s+)?$", re.I)
 _MD_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 _MD_EMPHASIS = re.compile(r"(\*\*|__)(.+?)\1")
@@ -217,8 +220,10 @@ def _meeting_date(header: list[_Para], body: list[_Para], posted: MeetingDate | 
         for mention in find_dates(para.text) + yearless:
             if _MEETING_PHRASE.search(para.text[:mention.start]):
                 score = 3
+            elif _MEETING_WORDS.search(para.text) and (in_header or not _is_prose(para)):
+                score = 2  # a line naming the meeting, in the header or as a title below an introduction
             elif in_header:
-                score = 2 if _MEETING_WORDS.search(para.text) else 1
+                score = 1
             else:
                 continue  # a date in the text is the meeting's only when the words before it say so
             if mention.weekday_is_wrong():
@@ -413,7 +418,9 @@ def read_report_file(path: Path, metadata: dict[str, dict] | None = None) -> lis
              for a, b in zip(starts, starts[1:] + [len(lines)])]
     metadata = metadata or {}
     sources = [path.name] if len(parts) == 1 else [f"{path.name}#{n}" for n in range(1, len(parts) + 1)]
-    return [_parse(path, source, lines, document, metadata.get(source, {}), first_line)
+    # A file's table in meetings.toml holds for each report in it; a "file#2" table for that one alone.
+    return [_parse(path, source, lines, document, {**metadata.get(path.name, {}), **metadata.get(source, {})},
+                   first_line)
             for source, (document, lines, first_line) in zip(sources, parts)]
 
 

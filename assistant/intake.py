@@ -81,7 +81,10 @@ def stage(files: list[tuple[str, bytes]], facts: Facts, folder: Path, corpus_dir
         path = folder / target
         path.write_bytes(data)
         meta = {target: facts.entry()} if facts.entry() else {}
-        reports = read_report_file(path, meta)
+        try:
+            reports = read_report_file(path, meta)
+        except IngestError as exc:  # named as the person gave it, not by the staging folder
+            raise IngestError(name + exc.path.name.removeprefix(target), exc.problem, exc.line) from None
         if len(reports) > 1 and facts.meeting_date:
             raise IngestError(name, f"holds {len(reports)} reports of different meetings; one date cannot fit them "
                                     f"all: add it without a date, then correct each in {METADATA_FILE}")

@@ -63,10 +63,12 @@ def test_facts_given_by_staff_go_to_meetings_toml_and_win(small):
     assert '["labourlist-style.html"]' in toml and "# Facts about the reports" in toml  # comments kept
 
 
-def test_an_archive_page_adds_one_report_per_meeting(small):
-    small.add([_file("blog-archive.html")], Facts(), who="alice", how="test")
-    dates = {r.source: r.meeting_date.iso() for r in small.reports.values() if r.source.startswith("blog-archive")}
-    assert dates == {"blog-archive.html#1": "2011-03-22", "blog-archive.html#2": "2011-01-25"}
+def test_an_archive_page_adds_one_report_per_meeting_and_its_facts_hold_for_each(small):
+    small.add([_file("blog-archive.html")], Facts(author="Pat Q. Sample"), who="alice", how="test")
+    parts = {r.source: (r.meeting_date.iso(), r.author) for r in small.reports.values()
+             if r.source.startswith("blog-archive")}
+    assert parts == {"blog-archive.html#1": ("2011-03-22", "Pat Q. Sample"),
+                     "blog-archive.html#2": ("2011-01-25", "Pat Q. Sample")}
 
 
 @pytest.mark.parametrize("name, data, problem", [

@@ -180,3 +180,30 @@ def test_picking_up_a_new_report_loads_the_index_in_service_once(corpus_less_one
     monkeypatch.setattr(store, "load", lambda folder: loads.append(folder) or load(folder))
     after = open_index(corpus, tmp_path / "index", stand_in, log=lambda _: None)
     assert held_back.name in after.reports and len(loads) == 1
+
+
+def test_a_changed_meetings_table_rereads_that_report_alone(corpus_copy, stand_in, tmp_path):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(corpus_copy, corpus)
+    before = build(corpus, tmp_path / "index", stand_in)
+    toml = corpus / "meetings.toml"
+    toml.write_text(toml.read_text().replace('["002_3538ad03228d0549.txt"]\nauthor = "Johanna Baxter"',
+                                             '["002_3538ad03228d0549.txt"]\nauthor = "J. Baxter"'))
+    messages = []
+    after = open_index(corpus, tmp_path / "index", stand_in, log=messages.append)
+    assert any("file changed: meetings.toml" in m for m in messages)
+    assert after.reports["002_3538ad03228d0549.txt"].author == "J. Baxter"
+    assert after.manifest["embedded_chunks"] == sum(c.source == "002_3538ad03228d0549.txt" for c in after.chunks)
+    assert sorted(c.chunk_id for c in after.chunks) == sorted(c.chunk_id for c in before.chunks)  # replaced, not doubled
+
+
+def test_an_edited_report_replaces_its_old_chunks(corpus_copy, stand_in, tmp_path):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(corpus_copy, corpus)
+    build(corpus, tmp_path / "index", stand_in)
+    report = corpus / "002_3538ad03228d0549.txt"
+    report.write_text(report.read_text().replace("We approved 27 bids", "We approved 28 bids"))
+    after = open_index(corpus, tmp_path / "index", stand_in, log=lambda _: None)
+    texts = [c.text for c in after.chunks if c.source == report.name]
+    assert any("We approved 28 bids" in t for t in texts) and not any("We approved 27 bids" in t for t in texts)
+    assert len({c.chunk_id for c in after.chunks}) == len(after.chunks)
