@@ -89,10 +89,14 @@ class DateMention:
         """Whether the weekday written with it is not the day the date fell on ("Wednesday 25 January 2011")."""
         if not self.weekday or self.date.day is None:
             return False
-        return _WEEKDAYS[dt.date(self.date.year, self.date.month, self.date.day).weekday()][:3] != self.weekday[:3].lower()
+        return not _weekday_fits(dt.date(self.date.year, self.date.month, self.date.day), self.weekday)
 
     def true_weekday(self) -> str:
         return calendar.day_name[dt.date(self.date.year, self.date.month, self.date.day or 1).weekday()]
+
+
+def _weekday_fits(date: dt.date, written: str) -> bool:
+    return _WEEKDAYS[date.weekday()][:3] == written[:3].lower()
 
 
 def _month_number(token: str) -> int:
@@ -157,10 +161,39 @@ def dates_before(text: str, posted: MeetingDate) -> list[DateMention]:
                     break
             else:
                 continue
-            if m["weekday"] and calendar.day_name[date.weekday()].lower() != m["weekday"].lower():
+            if m["weekday"] and not _weekday_fits(date, m["weekday"]):
                 continue
             found.append(DateMention(MeetingDate(date.year, month, day), m.start(), m.end()))
     return sorted(found, key=lambda d: d.start)
+
+
+def dates_in_years(text: str, years: set[int]) -> list[DateMention]:
+    """Dates written without a year but with a weekday ("Monday 6th January"), each given the one
+    year among `years` (those the report names anywhere) in which that day fell on that weekday;
+    left out when none or several do."""
+    found = []
+    for pattern in _YEARLESS_PATTERNS:
+        for m in pattern.finditer(text):
+            if not m["weekday"]:
+                continue
+            month, day = _month_number(m["month"]), int(m["day"])
+            fits = [year for year in sorted(years) if _valid(year, month, day)
+                    and _weekday_fits(dt.date(year, month, day), m["weekday"])]
+            if len(fits) == 1:
+                found.append(DateMention(MeetingDate(fits[0], month, day), m.start(), m.end(), m["weekday"]))
+    return sorted(found, key=lambda d: d.start)
+
+
+def _valid(year: int, month: int, day: int) -> bool:
+    try:
+        dt.date(year, month, day)
+    except ValueError:  # 29 February, or 31 April
+        return False
+    return True
+
+
+def years_named(text: str) -> set[int]:
+    return {int(y) for y in re.findall(r"\b((?:19|20)\d\d)\b", text)}
 
 
 _SEASONS = {"spring": (3, 4, 5), "summer": (6, 7, 8), "autumn": (9, 10, 11), "fall": (9, 10, 11),

@@ -15,7 +15,8 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .dates import MeetingDate, dates_before, dates_without_year, find_dates, relative_dates
+from .dates import (MeetingDate, dates_before, dates_in_years, dates_without_year, find_dates, relative_dates,
+                    years_named)
 from .errors import IngestError
 from .furniture import BULLET, is_furniture_line, trailer_start
 from .readers import Document
@@ -32,9 +33,10 @@ _TIME = re.compile(r"\b\d{1,2}[:.]\d{2}(?![./]\d)\s*(?:am|pm)?\b|\b(?:posted|pub
 _MEETING_WORDS = re.compile(r"\b(?:meeting|NEC|National Executive|report|away[ -]?day)\b", re.I)
 # Words that make the date after them the meeting's: "meeting held on", "met on", and a title's
 # "NEC Report – ", "National Executive Committee, ".
-_MEETING_PHRASE = re.compile(r"\b(?:(?:meeting\s+(?:held\s+)?(?:on|of)|met\s+on|held\s+on|meeting\s+date:?)\s+"
+_MEETING_PHRASE = re.compile(r"\b(?:(?:meeting\s+(?:held\s+)?(?:on|of)|met(?:\s+\S+){0,2}?|held\s+on|meeting\s+date:?)\s+"
                              r"|(?:NEC|National\s+Executive(?:\s+Committee)?|meeting|report)\s*[–—:,-]?\s*)"
                              r"(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,?\s+)?(?:the\s+)?$", re.I)
+_NEXT_MEETING = re.compile(r"\bnext\b[^.]{0,40}$", re.I)
 _MD_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 _MD_EMPHASIS = re.compile(r"(\*\*|__)(.+?)\1")
 _MD_WRAPPED = re.compile(r"^([*_])(.+)\1$")  # a whole line in *italics*
@@ -213,11 +215,14 @@ def _meeting_date(header: list[_Para], body: list[_Para], posted: MeetingDate | 
     candidates: list[tuple[int, int, int, MeetingDate]] = []  # (score, precision, -line, date)
     said: dict[MeetingDate, str] = {}
     inferred: dict[MeetingDate, str] = {}
-    looked_at = [(p, True) for p in header if not _TIME.search(p.text)] + [(p, False) for p in body[:3]]
+    looked_at = [(p, True) for p in header if not _TIME.search(p.text)] + [(p, False) for p in body[:6]]
+    years = years_named(" ".join(p.text for p in header + body))
     for para, in_header in looked_at:
-        yearless = (dates_before(para.text, posting[0][0])
-                    if posting and (in_header or _MEETING_WORDS.search(para.text)) else [])
+        yearless = ((dates_before(para.text, posting[0][0]) if posting else dates_in_years(para.text, years))
+                    if in_header or _MEETING_WORDS.search(para.text) else [])
         for mention in find_dates(para.text) + yearless:
+            if _NEXT_MEETING.search(para.text[:mention.start]):
+                continue  # "the next meeting is on …": another meeting's date
             if _MEETING_PHRASE.search(para.text[:mention.start]):
                 score = 3
             elif _MEETING_WORDS.search(para.text) and (in_header or not _is_prose(para)):
@@ -232,10 +237,13 @@ def _meeting_date(header: list[_Para], body: list[_Para], posted: MeetingDate | 
             candidates.append((score, mention.date.day is not None, -para.line, mention.date))
             said.setdefault(mention.date, f"line {para.line}: {para.text[mention.start:mention.end]!r}")
             if mention in yearless:
-                inferred[mention.date] = (f"took the year of the meeting date on line {para.line} "
-                                          f"from the posting date {posting[0][0].human()} ({posting[0][1]})")
+                inferred[mention.date] = (f"took the year of the meeting date on line {para.line} from the posting "
+                                          f"date {posting[0][0].human()} ({posting[0][1]})" if posting else
+                                          f"took the year {mention.date.year} for {mention.weekday} "
+                                          f"{mention.date.human()} on line {para.line}: the only year the report "
+                                          "names in which that day was a " + mention.true_weekday())
     if not candidates:
-        later = [p for p in body[3:] if _MEETING_WORDS.search(p.text)]
+        later = [p for p in body[6:] if _MEETING_WORDS.search(p.text)]
         return _Dating(None, "", notes, _no_date([p for p, _ in looked_at] + later, notes))
     score, _, line, date = max(candidates, key=lambda c: c[:3])
     if score == 1:

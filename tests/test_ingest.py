@@ -294,3 +294,26 @@ def test_a_page_holding_two_meetings_reports_becomes_two_reports(make_corpus):
                                                                    ("archive.txt#2", "2011-03-22")]
     assert "Welsh Assembly" in reports[1].text and "Welsh Assembly" not in reports[0].text
     assert [s.heading for s in reports[1].sections] == ["Leader's report"]
+
+
+@pytest.mark.parametrize("text, iso", [
+    ("Gemma's NEC update\n\nLabour's National Executive Committee met yesterday 20th July 2021 and ran late into "
+     "the evening. Below is a report of the key decisions.\n", "2021-07-20"),
+    ("NEC report\n\n2020 opened with a full NEC meeting on Monday 6th January, with a long agenda on the "
+     "leadership election timetable.\n", "2020-01-06"),
+    ("Hello\n\nBelow is a brief report on today's NEC meeting, please share it with your branch.\n\n"
+     "Everything is now falling into place for the election, and it only remains to wish everyone luck.\n\n"
+     "Ann Example\n\nNEC representative\n\nNational Executive Committee, 4 June 2024\n\n"
+     "This replaced the meeting scheduled for 28 May and the next meeting is on 20 July 2024.\n", "2024-06-04"),
+])
+def test_meeting_dates_stated_in_the_body_of_real_reports_are_found(make_corpus, text, iso):
+    [report] = read_corpus(make_corpus({"r.txt": text}))
+    assert report.meeting_date.iso() == iso
+
+
+def test_a_weekday_without_a_year_takes_the_one_year_named_where_it_fits(make_corpus):
+    text = ("NEC report\n\nThe NEC met on Tuesday 20 September, just before Annual Conference 2022 and the "
+            "spending plans for 2023.\n")
+    [report] = read_corpus(make_corpus({"r.txt": text}))
+    assert report.meeting_date.iso() == "2022-09-20"  # a Tuesday in 2022, a Wednesday in 2023
+    assert any("the only year the report names in which that day was a Tuesday" in n for n in report.notes)
