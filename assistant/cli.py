@@ -161,8 +161,12 @@ def cmd_add(args: argparse.Namespace) -> None:
 def cmd_eval(args: argparse.Namespace) -> None:
     from tqdm import tqdm
 
+    from .broad_eval import is_broad
     from .evaluate import evaluate, format_failures, format_table, load_qa, score_extractor, systems, write_report
 
+    if is_broad(args.qa):
+        _eval_broad(args)
+        return
     items = load_qa(args.qa)
     assistant = _assistant(args)
     results = []
@@ -181,6 +185,28 @@ def cmd_eval(args: argparse.Namespace) -> None:
     if args.out:
         for path in write_report(results, args.out, args.qa):
             print(f"wrote {path}", file=sys.stderr)
+
+
+def _eval_broad(args: argparse.Namespace) -> None:
+    """Broad questions: quote precision and meeting coverage, per system with --compare."""
+    from .broad_eval import HEADERS, evaluate_broad, format_broad_failures, load_broad
+    from .evaluate import systems
+
+    items = load_broad(args.qa)
+    assistant = _assistant(args)
+    table = {}
+    for name, _, system, _ in systems(assistant.index, assistant.embedder, args.compare):
+        results, table[name] = evaluate_broad(system, items)
+    if args.json:
+        print(json.dumps(table, indent=2))
+        return
+    answerable = sum(i.answerable for i in items)
+    print(f"{len(items)} broad questions ({answerable} on topics the reports discuss, {len(items) - answerable} "
+          f"not) from {args.qa}\n")
+    print("system".ljust(12) + "".join(h.rjust(10) for h in HEADERS.values()))
+    for name, metrics in table.items():
+        print(name.ljust(12) + "".join(f"{metrics[k]:.3f}".rjust(10) for k in HEADERS))
+    print("\nwhere full fell short (+ on topic, - not):\n" + format_broad_failures(results))
 
 
 def main(argv: list[str] | None = None) -> int:

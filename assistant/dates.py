@@ -184,6 +184,19 @@ def dates_in_years(text: str, years: set[int]) -> list[DateMention]:
     return sorted(found, key=lambda d: d.start)
 
 
+def dates_in_months(text: str, months: set[tuple[int, int]]) -> list[DateMention]:
+    """Days written without a year ("met on 20 September") in a month the report names with its year
+    ("NEC Report – September 2011"): each given that year, when just one such month fits."""
+    found = []
+    for pattern in _YEARLESS_PATTERNS:
+        for m in pattern.finditer(text):
+            month, day = _month_number(m["month"]), int(m["day"])
+            years = [y for y, mo in months if mo == month and _valid(y, month, day)]
+            if len(years) == 1 and not (m["weekday"] and not _weekday_fits(dt.date(years[0], month, day), m["weekday"])):
+                found.append(DateMention(MeetingDate(years[0], month, day), m.start(), m.end(), m["weekday"]))
+    return sorted(found, key=lambda d: d.start)
+
+
 def _valid(year: int, month: int, day: int) -> bool:
     try:
         dt.date(year, month, day)

@@ -15,8 +15,8 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .dates import (MeetingDate, dates_before, dates_in_years, dates_without_year, find_dates, relative_dates,
-                    years_named)
+from .dates import (MeetingDate, dates_before, dates_in_months, dates_in_years, dates_without_year, find_dates,
+                    relative_dates, years_named)
 from .errors import IngestError
 from .furniture import BULLET, is_furniture_line, trailer_start
 from .readers import Document
@@ -217,8 +217,10 @@ def _meeting_date(header: list[_Para], body: list[_Para], posted: MeetingDate | 
     inferred: dict[MeetingDate, str] = {}
     looked_at = [(p, True) for p in header if not _TIME.search(p.text)] + [(p, False) for p in body[:6]]
     years = years_named(" ".join(p.text for p in header + body))
+    months = {(m.date.year, m.date.month) for p, _ in looked_at for m in find_dates(p.text) if m.date.day is None}
     for para, in_header in looked_at:
-        yearless = ((dates_before(para.text, posting[0][0]) if posting else dates_in_years(para.text, years))
+        yearless = ((dates_before(para.text, posting[0][0]) if posting
+                     else dates_in_months(para.text, months) or dates_in_years(para.text, years))
                     if in_header or _MEETING_WORDS.search(para.text) else [])
         for mention in find_dates(para.text) + yearless:
             if _NEXT_MEETING.search(para.text[:mention.start]):
@@ -237,11 +239,13 @@ def _meeting_date(header: list[_Para], body: list[_Para], posted: MeetingDate | 
             candidates.append((score, mention.date.day is not None, -para.line, mention.date))
             said.setdefault(mention.date, f"line {para.line}: {para.text[mention.start:mention.end]!r}")
             if mention in yearless:
-                inferred[mention.date] = (f"took the year of the meeting date on line {para.line} from the posting "
-                                          f"date {posting[0][0].human()} ({posting[0][1]})" if posting else
-                                          f"took the year {mention.date.year} for {mention.weekday} "
-                                          f"{mention.date.human()} on line {para.line}: the only year the report "
-                                          "names in which that day was a " + mention.true_weekday())
+                inferred[mention.date] = (
+                    f"took the year of the meeting date on line {para.line} from the posting date "
+                    f"{posting[0][0].human()} ({posting[0][1]})" if posting else
+                    f"took the year {mention.date.year} for {mention.date.human()} on line {para.line} from the "
+                    "month the report names" if (mention.date.year, mention.date.month) in months else
+                    f"took the year {mention.date.year} for {mention.weekday} {mention.date.human()} on line "
+                    f"{para.line}: the only year the report names in which that day was a {mention.true_weekday()}")
     if not candidates:
         later = [p for p in body[6:] if _MEETING_WORDS.search(p.text)]
         return _Dating(None, "", notes, _no_date([p for p, _ in looked_at] + later, notes))

@@ -317,3 +317,10 @@ def test_a_weekday_without_a_year_takes_the_one_year_named_where_it_fits(make_co
     [report] = read_corpus(make_corpus({"r.txt": text}))
     assert report.meeting_date.iso() == "2022-09-20"  # a Tuesday in 2022, a Wednesday in 2023
     assert any("the only year the report names in which that day was a Tuesday" in n for n in report.notes)
+
+
+def test_a_day_without_a_year_takes_it_from_the_month_the_title_names(make_corpus):
+    text = "NEC Report – September 2011\n\nThe NEC met on 20 September, our last meeting before conference.\n"
+    [report] = read_corpus(make_corpus({"r.txt": text}))
+    assert report.meeting_date.iso() == "2011-09-20"
+    assert any("from the month the report names" in n for n in report.notes)
