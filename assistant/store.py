@@ -40,7 +40,7 @@ def _report_to_dict(report: Report) -> dict:
     return {
         "source": report.source, "title": report.title, "author": report.author,
         "meeting_date": report.meeting_date.iso(), "text": report.text, "notes": report.notes,
-        "url": report.url, "dated_by": report.dated_by,
+        "url": report.url, "dated_by": report.dated_by, "asides": report.asides,
         "sections": [{"heading": s.heading, "paragraphs": [[p.start, p.end, p.bullet] for p in s.paragraphs]}
                      for s in report.sections],
     }
@@ -50,7 +50,7 @@ def _report_from_dict(data: dict) -> Report:
     return Report(
         source=data["source"], title=data["title"], author=data["author"],
         meeting_date=MeetingDate.parse_iso(data["meeting_date"]), text=data["text"], notes=data["notes"],
-        url=data.get("url"), dated_by=data.get("dated_by", ""),
+        url=data.get("url"), dated_by=data.get("dated_by", ""), asides=[tuple(a) for a in data.get("asides", [])],
         sections=[Section(s["heading"], [Paragraph(a, b, c) for a, b, c in s["paragraphs"]]) for s in data["sections"]],
     )
 

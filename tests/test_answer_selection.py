@@ -84,3 +84,18 @@ def test_the_json_answer_keeps_its_stable_fields(small):
     assert {"question", "answer", "abstained", "reason", "citations", "note"} <= data.keys()
     assert data["abstained"] is False and data["reason"] is None
     assert {"meeting_date", "section", "source", "quote", "start", "end"} <= data["citations"][0].keys()
+
+
+def test_the_authors_asides_are_marked_at_ingest_and_never_quoted(small):
+    import json
+
+    from conftest import ROOT
+
+    asides = [json.loads(line)["text"] for line in (ROOT / "eval" / "asides.jsonl").read_text().splitlines()]
+    marked = {r.text[s:e] for r in small.reports.values() for s, e in r.asides}
+    assert len(set(asides) - marked) <= 1  # the one left: "…I feel your pain!", a joke no pattern should chase
+    for question in ("personal account official record pass on members", "visit your constituency get in touch",
+                     "read more download campaign materials plan for jobs here"):
+        assert not any(c.quote in marked for c in small.ask(question).citations), question
+    for report in small.reports.values():  # still in the text, where "Show in context" shows them
+        assert all(report.text[s:e].strip() for s, e in report.asides)
