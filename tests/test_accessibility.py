@@ -153,15 +153,19 @@ def test_the_whole_flow_works_from_the_keyboard_alone(browser, server):
     page.keyboard.press("Enter")
     assert page.evaluate("s => s.parentElement.open", summary)
 
-    # Filter: on to the meeting dropdown, type to narrow the list, Enter picks the meeting.
+    # Filter: on to the meeting dropdown, type to narrow its list to one meeting, Enter picks it.
     focus_by_keys(page, "#meeting input")
-    page.keyboard.type("4 November 2014")
+    page.keyboard.type("2014")
+    page.get_by_role("option", name="4 November 2014").wait_for()
+    assert page.get_by_role("option").count() == 1
     page.keyboard.press("Enter")
-    page.wait_for_function("() => document.querySelector('#meeting input').value === '4 November 2014'",
-                           timeout=10_000)
+    page.wait_for_function(  # the typed "2014" has become the meeting's name and the list has closed
+        "() => { const i = document.querySelector('#meeting input');"
+        " return i.value === '4 November 2014' && i.getAttribute('aria-expanded') !== 'true'; }", timeout=10_000)
 
     # Ask again, from that meeting only: back to the question box, then Tab to Ask and press Space.
     focus_by_keys(page, "#question textarea", "Shift+Tab")
+    assert page.input_value("#meeting input") == "4 November 2014"  # still chosen after focus has left it
     page.keyboard.type("What did the NEC decide about primaries?")
     focus_by_keys(page, "#ask")
     before = messages(page)
