@@ -16,6 +16,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 _MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
@@ -143,58 +144,57 @@ def relative_dates(text: str) -> list[str]:
     return [m.group() for m in _RELATIVE.finditer(text)]
 
 
+def _yearless(text: str, year_of: Callable[[int, int, str | None], int | None]) -> list[DateMention]:
+    """Days written without a year ("Tuesday 24th January"), each given the year `year_of(month, day,
+    weekday)` chooses for it; left out where it chooses none."""
+    found = []
+    for pattern in _YEARLESS_PATTERNS:
+        for m in pattern.finditer(text):
+            month, day = _month_number(m["month"]), int(m["day"])
+            year = year_of(month, day, m["weekday"])
+            if year is not None:
+                found.append(DateMention(MeetingDate(year, month, day), m.start(), m.end(), m["weekday"]))
+    return sorted(found, key=lambda d: d.start)
+
+
+def _fits(year: int, month: int, day: int, weekday: str | None) -> bool:
+    """The day exists in that year, and falls on the weekday written with it, if any."""
+    return _valid(year, month, day) and not (weekday and not _weekday_fits(dt.date(year, month, day), weekday))
+
+
 def dates_before(text: str, posted: MeetingDate) -> list[DateMention]:
     """Dates written without a year ("Tuesday 24th January"), each given the year that puts it
     on or before `posted` (a report is posted after its meeting). A weekday that does not fall
     on that date rules the reading out."""
     last_day = dt.date(posted.year, posted.month, posted.day or calendar.monthrange(posted.year, posted.month)[1])
-    found = []
-    for pattern in _YEARLESS_PATTERNS:
-        for m in pattern.finditer(text):
-            month, day = _month_number(m["month"]), int(m["day"])
-            for year in (posted.year, posted.year - 1):
-                try:
-                    date = dt.date(year, month, day)
-                except ValueError:  # 29 February, or 31 April
-                    continue
-                if date <= last_day:
-                    break
-            else:
-                continue
-            if m["weekday"] and not _weekday_fits(date, m["weekday"]):
-                continue
-            found.append(DateMention(MeetingDate(date.year, month, day), m.start(), m.end()))
-    return sorted(found, key=lambda d: d.start)
+
+    def year_of(month: int, day: int, weekday: str | None) -> int | None:
+        year = next((y for y in (posted.year, posted.year - 1)
+                     if _valid(y, month, day) and dt.date(y, month, day) <= last_day), None)
+        return year if year is not None and _fits(year, month, day, weekday) else None
+
+    return _yearless(text, year_of)
 
 
 def dates_in_years(text: str, years: set[int]) -> list[DateMention]:
     """Dates written without a year but with a weekday ("Monday 6th January"), each given the one
     year among `years` (those the report names anywhere) in which that day fell on that weekday;
     left out when none or several do."""
-    found = []
-    for pattern in _YEARLESS_PATTERNS:
-        for m in pattern.finditer(text):
-            if not m["weekday"]:
-                continue
-            month, day = _month_number(m["month"]), int(m["day"])
-            fits = [year for year in sorted(years) if _valid(year, month, day)
-                    and _weekday_fits(dt.date(year, month, day), m["weekday"])]
-            if len(fits) == 1:
-                found.append(DateMention(MeetingDate(fits[0], month, day), m.start(), m.end(), m["weekday"]))
-    return sorted(found, key=lambda d: d.start)
+    def year_of(month: int, day: int, weekday: str | None) -> int | None:
+        fits = [year for year in years if weekday and _fits(year, month, day, weekday)]
+        return fits[0] if len(fits) == 1 else None
+
+    return _yearless(text, year_of)
 
 
 def dates_in_months(text: str, months: set[tuple[int, int]]) -> list[DateMention]:
     """Days written without a year ("met on 20 September") in a month the report names with its year
     ("NEC Report – September 2011"): each given that year, when just one such month fits."""
-    found = []
-    for pattern in _YEARLESS_PATTERNS:
-        for m in pattern.finditer(text):
-            month, day = _month_number(m["month"]), int(m["day"])
-            years = [y for y, mo in months if mo == month and _valid(y, month, day)]
-            if len(years) == 1 and not (m["weekday"] and not _weekday_fits(dt.date(years[0], month, day), m["weekday"])):
-                found.append(DateMention(MeetingDate(years[0], month, day), m.start(), m.end(), m["weekday"]))
-    return sorted(found, key=lambda d: d.start)
+    def year_of(month: int, day: int, weekday: str | None) -> int | None:
+        fits = [y for y, mo in months if mo == month and _valid(y, month, day)]
+        return fits[0] if len(fits) == 1 and _fits(fits[0], month, day, weekday) else None
+
+    return _yearless(text, year_of)
 
 
 def _valid(year: int, month: int, day: int) -> bool:

@@ -331,7 +331,7 @@ def _parse(path: Path, source: str, lines: list[str], document: Document, meta: 
     first = next((i for i, line in enumerate(lines) if line.strip() and not is_furniture_line(line)), None)
     if first is None or trailer_start(lines, first) == first:
         raise IngestError(path, "no report text found, only page furniture (comments, teasers or prompts)")
-    paras = _paragraphs(lines, first_line, marked_headings=document.format != "text" and "\n## " in f"\n{document.text}")
+    paras = _paragraphs(lines, first_line, _marks_headings(document))
     header, body = _split_header(paras)
     cut = trailer_start(lines, body[0].line - first_line if body else len(lines))
     notes = [f"{document.format} file: left out {what}" for what in document.dropped]
@@ -399,6 +399,11 @@ def _report_starts(lines: list[str], marked_headings: bool) -> list[int]:
     return starts
 
 
+def _marks_headings(document: Document) -> bool:
+    """Whether the reader marked the file's own headings ("## "), so that only those are headings."""
+    return document.format != "text" and "\n## " in f"\n{document.text}"
+
+
 def _with_title(document: Document) -> str:
     """The document's text, under its title (page title, email Subject) when the text does not open
     with it: the title often carries the meeting date ("NEC report – 25 January 2011")."""
@@ -432,7 +437,7 @@ def read_report_file(path: Path, metadata: dict[str, dict] | None = None) -> lis
         raise IngestError(path, str(exc), exc.line) from exc
     parts = [(document, lines[a:b], a + 1) for document in documents
              for lines in [_lines(_with_title(document))]
-             for starts in [_report_starts(lines, document.format != "text")]
+             for starts in [_report_starts(lines, _marks_headings(document))]
              for a, b in zip(starts, starts[1:] + [len(lines)])]
     metadata = metadata or {}
     sources = [path.name] if len(parts) == 1 else [f"{path.name}#{n}" for n in range(1, len(parts) + 1)]

@@ -22,7 +22,7 @@ import tomli_w
 
 from .errors import IngestError
 from .hashing import sha256_file
-from .ingest import MAX_REPORT_BYTES, METADATA_FILE, Report, load_metadata, read_report_file
+from .ingest import METADATA_FILE, Report, load_metadata, read_report_file
 from .readers.sniff import UnknownFormat, sniff
 
 AUDIT_LOG = "audit.jsonl"
@@ -73,9 +73,6 @@ def stage(files: list[tuple[str, bytes]], facts: Facts, folder: Path, corpus_dir
     staged = []
     taken = {p.name for p in corpus_dir.iterdir()} if corpus_dir.is_dir() else set()
     for name, data in files:
-        if len(data) > MAX_REPORT_BYTES:
-            raise IngestError(name, f"{len(data) / 1e6:.1f} MB is over the {MAX_REPORT_BYTES / 1e6:.0f} MB limit "
-                                    "for one report")
         target = _free_name(safe_name(name, data), taken)
         taken.add(target)
         path = folder / target

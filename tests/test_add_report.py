@@ -76,6 +76,7 @@ def test_an_archive_page_adds_one_report_per_meeting_and_its_facts_hold_for_each
     ("report.html", b"<html><body><nav>Home</nav></body></html>", "html"),
     ("photo.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "PNG image"),
     ("undated.txt", b"Leader's report\n\nEd spoke about the economy and the NHS at length today.\n", "meeting date"),
+    ("huge.txt", b"NEC Report - 5 May 2015\n\n" + b"We agreed the budget. " * 100_000, "over the 2 MB limit"),
 ])
 def test_a_bad_file_is_refused_by_name_and_nothing_is_added(small, name, data, problem):
     before, files = small.index, sorted(p.name for p in small.corpus_dir.iterdir())
