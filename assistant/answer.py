@@ -18,6 +18,7 @@ from .decisions import TOPIC_MATCH, TOPIC_WITHIN
 from .index import Index, Sentence
 from .question import Question
 from .retrieve import Filters, Hit, Retriever
+from .topic import stem, words
 
 # Abstention, set on eval/qa.jsonl and eval/holdout.jsonl to lose no answerable question but one
 # (precision first): the cosines below are those of the question with its best sentence.
@@ -31,6 +32,11 @@ FOLLOW_UP_SIMILAR = 0.8  # cosine of a sentence at another meeting with the deci
 # all-mpnet-base-v2 the same decision retold sits at 0.85-0.95, a neighbouring matter at 0.7-0.78
 FOLLOW_UP_RELEVANT = 0.8  # ...and its cosine with the question, as a share of the decision's
 MAX_FOLLOW_UPS = 2
+# The overview of a broad question, set on eval/broad.jsonl (eval/broad-holdout.jsonl measures it):
+OVERVIEW_MEANING = 0.3  # share of a sentence's score from its own cosine with the topic; the rest is its passage's
+OVERVIEW_WITHIN = 0.5  # a meeting is quoted when its best sentence scores this share of the best one
+OVERVIEW_NEAR = 0.7  # a sentence naming no topic word is quoted only at this cosine with the topic
+OVERVIEW_MEETINGS = 6  # meetings quoted; the others are named
 
 
 class Abstention(enum.Enum):
@@ -71,6 +77,7 @@ class Answer:
     lead: str | None  # "Agreed at the NEC meeting of …", "Most relevant: …", or why nothing is quoted
     citations: list[Citation]
     abstention: Abstention | None = None
+    overview: bool = False  # one line per meeting, oldest first, for a broad question
 
     @property
     def abstained(self) -> bool:
@@ -198,13 +205,52 @@ def decision_answer(question: Question, index: Index, filters: Filters, max_quot
     return Answer(question, lead, _oldest_first(chosen))
 
 
+def _stems(text: str) -> set[str]:
+    return {stem(w) for w in words(text)}
+
+
+def _meetings_named(citations: list[Citation]) -> str:
+    labels = [c.meeting_label for c in _oldest_first(citations)]
+    return labels[0] if len(labels) == 1 else f"{', '.join(labels[:-1])} and {labels[-1]}"
+
+
+def overview_answer(question: Question, index: Index, hits: list[Hit], query: np.ndarray, topic: str) -> Answer:
+    """For a broad question: the most relevant line from each meeting that discussed the topic, oldest
+    first, naming the meetings beyond OVERVIEW_MEETINGS.
+
+    A sentence scores for its cosine with the topic and for its passage, as quotes do in `answer`; a
+    sentence that names no word of the topic must be near it in meaning, so that a meeting which
+    never discussed it is not quoted for its best-scoring neighbour."""
+    candidates = [(hit, sentence) for hit in hits for sentence in index.sentences_of(hit.position)]
+    if not candidates:
+        return Answer(question, NOTHING_FOUND, [], Abstention.NO_MATCH)
+    sims = index.similarity([s for _, s in candidates], query)
+    top = hits[0].score or 1.0
+    scores = OVERVIEW_MEANING * sims + (1 - OVERVIEW_MEANING) * np.array([h.score / top for h, _ in candidates])
+    near = np.array([bool(_stems(topic) & _stems(index.quote(s))) for _, s in candidates]) | (sims >= OVERVIEW_NEAR)
+    if near.any():
+        scores = np.where(near, scores, -np.inf)
+    best: dict[str, int] = {}
+    for i in np.argsort(-scores, kind="stable"):
+        if scores[i] < OVERVIEW_WITHIN * scores.max():
+            break
+        best.setdefault(candidates[i][0].chunk.meeting_date, int(i))
+    ranked = [_citation(index, candidates[i][1], float(scores[i])) for i in best.values()]
+    shown, others = _oldest_first(ranked[:OVERVIEW_MEETINGS]), ranked[OVERVIEW_MEETINGS:]
+    lead = (f"Discussed at the NEC meeting of {shown[0].meeting_label}." if len(shown) == 1 else
+            f"Discussed at {len(shown)} NEC meetings; the most relevant line from each, oldest first.")
+    if others:
+        lead += f" Also discussed on {_meetings_named(others)}."
+    return Answer(question, lead, shown, overview=True)
+
+
 def answer(question: Question, retriever: Retriever, filters: Filters = Filters(), passages: int = PASSAGES,
            max_quotes: int = MAX_QUOTES) -> Answer:
     """Answer any question read: an empty one is asked for again."""
     if not question:
         return Answer(question, ASK_SOMETHING, [], Abstention.EMPTY_QUESTION)
     index = retriever.index
-    query = retriever.embedder.encode([question.text])
+    query = retriever.embedder.encode([retriever.search_text(question)])
     hits = retriever.search(question, k=passages, filters=filters, query_vector=query)
     if question.asks_about_decisions:
         from_log = decision_answer(question, index, filters, max_quotes, hits, query)
@@ -218,10 +264,15 @@ def answer(question: Question, retriever: Retriever, filters: Filters = Filters(
     named = [h for h in hits if periods.has_month_of(h.chunk.meeting_date)]
     hits = named or hits
     # Whether anything relevant was found counts every sentence, asides too; only the others are quoted.
-    found = index.similarity([s for hit in hits for s in index.sentences_of(hit.position, asides=True)], query)
-    refusal = _why_unanswerable(question, index, float(found.max(initial=-1.0)))
-    if refusal:
+    every = [s for hit in hits for s in index.sentences_of(hit.position, asides=True)]
+    refusal = _why_unanswerable(question, index, float(index.similarity(every, query).max(initial=-1.0)))
+    topic = retriever.search_text(question) if question.broad else ""
+    # A short topic sits far from a long sentence in meaning even where the sentence names it word for word.
+    if refusal and not (topic and refusal.abstention != Abstention.PERIOD_NOT_COVERED
+                        and any(_stems(topic) <= _stems(index.quote(s)) for s in every)):
         return refusal
+    if question.broad:
+        return overview_answer(question, index, hits, query, topic)
     candidates = [(hit, sentence) for hit in hits for sentence in index.sentences_of(hit.position)]
     if not candidates:
         return Answer(question, NOTHING_FOUND, [], Abstention.NO_MATCH)

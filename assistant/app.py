@@ -118,8 +118,12 @@ def format_answer(result: Answer, reports: dict[str, Report], scope: str = "") -
              else f"{len(meetings)} meetings, oldest first")
     lead = result.lead or f"From {where}:"
     blocks = [f'<p class="lead">{html.escape(lead)}</p>']
+    heading = None
     for c in result.citations:
         report = reports[c.source]
+        if result.overview and c.meeting_label != heading:  # the overview reads as a timeline, a heading a meeting
+            heading = c.meeting_label
+            blocks.append(f'<h3 class="meeting">{html.escape(heading)}</h3>')
         blocks.append(
             '<div class="citation">'
             f"<blockquote>“{html.escape(c.quote)}”</blockquote>"

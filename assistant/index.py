@@ -20,6 +20,7 @@ from .chunking import Chunk, chunk_sentences
 from .decisions import Decision
 from .errors import IndexUnavailable
 from .ingest import Report
+from .topic import stem, words
 
 
 @dataclass(frozen=True)
@@ -146,3 +147,12 @@ class Index:
     def mentions(self, word: str) -> bool:
         """Whether any report, title or author has this word (any case)."""
         return word.lower() in self._vocabulary
+
+    @cached_property
+    def title_stems(self) -> frozenset[str]:
+        """Word stems in most reports' titles ("NEC", "report"): they name the collection, not a topic in it."""
+        counts: dict[str, int] = {}
+        for r in self.reports.values():
+            for s in {stem(w) for w in words(r.title)}:
+                counts[s] = counts.get(s, 0) + 1
+        return frozenset(s for s, n in counts.items() if 2 * n > len(self.reports))

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from .chunking import encoding
 from .dates import find_dates, mentioned_periods
+from .topic import model
 
 # cl100k tokens kept of a question. all-mpnet-base-v2 reads 384 word pieces
 # (its sentence_bert_config.json); 200 cl100k tokens of ordinary English stay well inside that.
@@ -72,6 +73,8 @@ class Question:
     asks_about_decisions: bool  # that, or "what has the NEC agreed about X?"
     about_meetings: bool  # it speaks of meetings or away days, so a period it names is theirs
     names: tuple[str, ...]  # capitalised words after the first, possessive dropped: maybe people's names
+    topic: str  # its words that say what it is about, the frame ("what did the NEC say about") left out
+    broad: bool  # it asks what was said on a topic ("anything on Europe?"), not for one fact
 
     @classmethod
     def read(cls, typed: str, previous: Question | None = None) -> Question:
@@ -97,6 +100,8 @@ class Question:
             asks_about_decisions=bool(_ASKS_ABOUT_DECISIONS.search(text)),
             about_meetings=bool(_ABOUT_MEETINGS.search(text)),
             names=tuple(_POSSESSIVE.sub("", w) for w in _WORD.findall(text)[1:] if w[0].isupper()),
+            # A question pinned to a meeting ("in May 2012") wants that meeting's answer, not a timeline.
+            topic=model().topic(text), broad=model().is_broad(text) and not (months or years or pick),
         )
 
     def __bool__(self) -> bool:

@@ -22,6 +22,7 @@ from .errors import BadFilter
 from .index import Index
 from .lexical import BM25Index
 from .question import Question
+from .topic import stem, words
 
 DENSE_WEIGHT = 0.7  # the rest goes to BM25
 SENTENCE_WEIGHT = 0.5  # share of a passage's dense score taken from its best sentence
@@ -125,6 +126,14 @@ class Retriever:
         """Which chunks come from meetings the filters allow (a mask), worked out per meeting date, not per chunk."""
         return np.array([filters.allows_date(d) for d in self._dates], dtype=bool)[self._date_of]
 
+    def search_text(self, question: Question) -> str:
+        """What passages are matched against: a broad question's topic alone, without the words that
+        name the collection, so that its frame ("did the NEC talk about") picks no passage; any other
+        question whole."""
+        if not question.broad:
+            return question.text
+        return " ".join(w for w in words(question.topic) if stem(w) not in self.index.title_stems) or question.text
+
     def search(self, question: Question, k: int = 5, filters: Filters = Filters(),
                query_vector: np.ndarray | None = None) -> list[Hit]:
         """The k best passages; pass `query_vector` when the question is already encoded."""
@@ -135,9 +144,9 @@ class Retriever:
         if allowed is not None and not allowed.any():
             return []
         if query_vector is None:
-            query_vector = self.embedder.encode([question.text])
+            query_vector = self.embedder.encode([self.search_text(question)])
         nearest = self.index.nearest_chunks(query_vector, DEPTH, None if allowed is None else np.flatnonzero(allowed))
-        lexical = self.bm25.scores(question.text)
+        lexical = self.bm25.scores(self.search_text(question))
         if allowed is not None:
             lexical[~allowed] = 0
         top_lexical = _top(lexical, DEPTH)

@@ -54,3 +54,30 @@ def test_short_follow_up_sentence_is_quoted_with_what_it_refers_to(assistant):
 def test_empty_question_abstains(assistant):
     result = assistant.ask("   ")
     assert result.abstained and result.citations == []
+
+
+def test_a_broad_question_gets_one_line_from_each_meeting_oldest_first(assistant):
+    reply = assistant.ask("Did the NEC talk about Europe?")
+    dates = [c.meeting_date for c in reply.citations]
+    assert reply.overview and len(dates) >= 2 and dates == sorted(set(dates))
+    assert reply.lead == f"Discussed at {len(dates)} NEC meetings; the most relevant line from each, oldest first."
+    assert any("Europe" in c.quote for c in reply.citations)
+    assert not any("NEC" in c.quote and "Europ" not in c.quote for c in reply.citations)  # "NEC" picks no line
+
+
+def test_an_overview_names_the_meetings_it_has_no_room_for(assistant, monkeypatch):
+    import assistant.answer as answer_module
+
+    full = assistant.ask("Ed Miliband")
+    assert len(full.citations) >= 3
+    monkeypatch.setattr(answer_module, "OVERVIEW_MEETINGS", 2)
+    cut = assistant.ask("Ed Miliband")
+    assert len(cut.citations) == 2 and "Also discussed on" in cut.lead
+    named = cut.lead.split("Also discussed on ")[1]
+    assert all(c.meeting_label in named for c in full.citations if c.meeting_date not in
+               {k.meeting_date for k in cut.citations})
+
+
+def test_a_specific_question_still_gets_its_specific_answer(assistant):
+    reply = assistant.ask("Who is the Party Treasurer?")
+    assert not reply.overview and any("Dianna Holland" in c.quote for c in reply.citations)

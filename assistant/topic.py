@@ -1,0 +1,133 @@
+"""What a question is about, and whether it asks broadly: both learned from the eval's own questions.
+
+Members frame their questions with words that say nothing about what they want: "what did the NEC
+say about …", "anything on …", "did they talk about …". Which words those are is measured, not
+listed. A word's *term recall* (Zhao and Callan, 2010) is the share of the questions holding it
+whose answer holds it too. "Europe", "members" and "election" reach their answers; "did", "say"
+and "anything" never do, and "NEC" seldom does. The topic of a question is the words whose
+recall is high enough, and the broad questions are searched and answered on their topic alone.
+
+Whether a question is broad ("Europe", "anything about London?") or specific ("who is the
+treasurer?") is decided by a logistic model over the question's words. It is trained on the
+development sets: eval/qa.jsonl (specific) against eval/broad.jsonl (broad). Both are learned by
+`python -m assistant.topic`, which writes `question_model.json`. tests/test_topic.py checks that
+the committed file is what the eval sets teach. The held-out sets (eval/holdout.jsonl,
+eval/broad-holdout.jsonl) never feed it: they measure it.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import sys
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import Stemmer
+from bm25s.stopwords import STOPWORDS_EN_PLUS
+
+MODEL_FILE = Path(__file__).with_name("question_model.json")
+TOPIC_RECALL = 0.3  # a word is frame when its recall is likely below this...
+SURE = 0.8  # ...with this probability (uniform prior); a word seen in few questions keeps its place
+
+_WORD = re.compile(r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*")
+_STOP = frozenset(STOPWORDS_EN_PLUS)
+_STEMMER = Stemmer.Stemmer("english")
+
+
+def words(text: str) -> list[str]:
+    """The words of a text as written; "who's" is "who" and "s", "by-elections" one word."""
+    return _WORD.findall(text)
+
+
+def stem(word: str) -> str:
+    return _STEMMER.stemWord(word.lower())
+
+
+def _features(text: str) -> set[str]:
+    return {stem(w) for w in words(text)}
+
+
+def _length(text: str) -> float:
+    """The broad-or-specific model's one numeric feature: short questions are mostly broad ones."""
+    return len(words(text)) / 5
+
+
+@dataclass(frozen=True)
+class QuestionModel:
+    """Term recall per word stem, and the broad-or-specific model's weights."""
+
+    asked: dict[str, int]  # stem → questions holding it
+    answered: dict[str, int]  # stem → of those, the ones whose evidence holds it too
+    weights: dict[str, float]  # stem → weight in the broad-or-specific model
+    length_weight: float  # ...and the weight of the question's length
+    bias: float
+
+    def is_frame(self, word: str) -> bool:
+        """Whether the questions seen make it likely (SURE) that the word's recall is under TOPIC_RECALL.
+
+        With a uniform prior, recall after k answers in n questions is Beta(k + 1, n - k + 1), and
+        P(recall < t) = P(Binomial(n + 1, t) >= k + 1)."""
+        s = stem(word)
+        n, k = self.asked.get(s, 0), self.answered.get(s, 0)
+        below = sum(math.comb(n + 1, j) * TOPIC_RECALL ** j * (1 - TOPIC_RECALL) ** (n + 1 - j)
+                    for j in range(k + 1, n + 2))
+        return below >= SURE
+
+    def topic(self, text: str) -> str:
+        """The words of `text` that carry its topic, in order: neither stop words nor frame."""
+        return " ".join(w for w in words(text) if w.lower() not in _STOP and not self.is_frame(w))
+
+    def is_broad(self, text: str) -> bool:
+        """Whether a question asks what was said on a topic rather than for one fact."""
+        return self.bias + self.length_weight * _length(text) + sum(self.weights.get(f, 0.0) for f in _features(text)) > 0
+
+    def to_json(self) -> str:
+        return json.dumps({"asked": self.asked, "answered": self.answered, "weights": self.weights,
+                           "length_weight": self.length_weight, "bias": self.bias}, indent=0, sort_keys=True)
+
+
+def learn(specific: list[tuple[str, list[str]]], broad: list[tuple[str, list[str]]]) -> QuestionModel:
+    """The model taught by (question, evidence texts) pairs: term recall from both kinds, and the
+    broad-or-specific weights from which kind each question is."""
+    from sklearn.linear_model import LogisticRegression  # training only; answering needs just the weights
+
+    asked: dict[str, int] = {}
+    answered: dict[str, int] = {}
+    for question, evidence in specific:
+        found = _features(" ".join(evidence))
+        for s in _features(question):
+            asked[s] = asked.get(s, 0) + 1
+            answered[s] = answered.get(s, 0) + (s in found)
+    vocabulary = sorted({f for q, _ in specific + broad for f in _features(q)})
+    column = {f: n for n, f in enumerate(vocabulary)}
+    rows = [[0.0] * len(vocabulary) + [_length(q)] for q, _ in specific + broad]
+    for row, (question, _) in zip(rows, specific + broad):
+        for f in _features(question):
+            row[column[f]] = 1.0
+    fit = LogisticRegression(max_iter=1000, class_weight="balanced").fit(rows, [0] * len(specific) + [1] * len(broad))
+    weights = {f: round(float(w), 6) for f, w in zip(vocabulary, fit.coef_[0]) if abs(w) > 1e-6}
+    return QuestionModel(asked, answered, weights, round(float(fit.coef_[0][-1]), 6), round(float(fit.intercept_[0]), 6))
+
+
+def learn_from_eval(folder: Path) -> QuestionModel:
+    """Learn from eval/qa.jsonl (specific questions with their evidence) and eval/broad.jsonl."""
+    def rows(name: str) -> list[dict]:
+        return [json.loads(line) for line in (folder / name).read_text(encoding="utf-8").splitlines() if line.strip()]
+    specific = [(r["question"], r["evidence"]) for r in rows("qa.jsonl") if r["evidence"]]
+    broad = [(r["question"], [s["text"] for s in r["on_topic"]]) for r in rows("broad.jsonl")]
+    return learn(specific, broad)
+
+
+@cache
+def model() -> QuestionModel:
+    data = json.loads(MODEL_FILE.read_text(encoding="utf-8"))
+    return QuestionModel(data["asked"], data["answered"], data["weights"], data["length_weight"], data["bias"])
+
+
+if __name__ == "__main__":
+    folder = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parent.parent / "eval"
+    MODEL_FILE.write_text(learn_from_eval(folder).to_json() + "\n", encoding="utf-8")
+    print(f"wrote {MODEL_FILE}", file=sys.stderr)

@@ -1,0 +1,44 @@
+"""The question model: which words carry a question's topic, and whether it asks broadly."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from assistant.question import Question
+from assistant.topic import MODEL_FILE, learn_from_eval, model
+
+EVAL = Path(__file__).resolve().parent.parent / "eval"
+
+
+def _questions(name: str) -> list[str]:
+    return [json.loads(line)["question"] for line in (EVAL / name).read_text(encoding="utf-8").splitlines() if line]
+
+
+def test_the_committed_model_is_what_the_development_sets_teach():
+    assert json.loads(MODEL_FILE.read_text(encoding="utf-8")) == json.loads(learn_from_eval(EVAL).to_json()), \
+        "eval/qa.jsonl or eval/broad.jsonl changed: run python -m assistant.topic"
+
+
+def test_the_frame_of_a_question_is_left_out_of_its_topic():
+    assert model().topic("What did they say about the local elections?") == "local elections"
+    assert model().topic("what did they say about UKIP") == "UKIP"
+    assert model().topic("Who is the Party Treasurer?").endswith("Treasurer")
+
+
+def test_held_out_questions_are_told_broad_or_specific():
+    """Measured on the sets the model never saw: every broad question, and nearly every specific one."""
+    specific = [q for q in _questions("holdout.jsonl") if Question.read(q).broad]
+    assert all(Question.read(q).broad for q in _questions("broad-holdout.jsonl") + _questions("broad-unseen.jsonl"))
+    assert len(specific) <= 2, specific  # "who's the treasurer?", "who's the compliance officer?"
+
+
+def test_a_question_pinned_to_a_meeting_is_not_broad():
+    assert Question.read("What did Harriet say about Leveson?").broad
+    assert not Question.read("What did Harriet say about Leveson at the November 2012 meeting?").broad
+
+
+def test_a_broad_question_is_searched_on_its_topic_without_the_collection_name(assistant):
+    text = assistant.retriever.search_text(Question.read("Did the NEC talk about Europe?"))
+    assert "Europe" in text and "NEC" not in text
+    assert assistant.retriever.search_text(Question.read("Who is the Party Treasurer?")) == "Who is the Party Treasurer?"
