@@ -33,9 +33,11 @@ FOLLOW_UP_SIMILAR = 0.8  # cosine of a sentence at another meeting with the deci
 FOLLOW_UP_RELEVANT = 0.8  # ...and its cosine with the question, as a share of the decision's
 MAX_FOLLOW_UPS = 2
 # The overview of a broad question, set on eval/broad.jsonl (eval/broad-holdout.jsonl measures it):
+OVERVIEW_PASSAGES = 8  # passages searched for its lines
 OVERVIEW_MEANING = 0.3  # share of a sentence's score from its own cosine with the topic; the rest is its passage's
-OVERVIEW_WITHIN = 0.5  # a meeting is quoted when its best sentence scores this share of the best one
-OVERVIEW_NEAR = 0.7  # a sentence naming no topic word is quoted only at this cosine with the topic
+OVERVIEW_WITHIN = 0.4  # a meeting is quoted when its best sentence scores this share of the best one
+OVERVIEW_COVER = 0.4  # a sentence names the topic when it has this share of its words, weighted by rarity...
+OVERVIEW_NEAR = 0.7  # ...and is quoted otherwise only at this cosine with the topic
 OVERVIEW_MEETINGS = 6  # meetings quoted; the others are named
 
 
@@ -105,7 +107,7 @@ NOTHING_FOUND = "I couldn't find anything about that in the NEC reports."
 ASK_SOMETHING = "Please type a question about the NEC meetings."
 
 
-def _why_unanswerable(question: Question, index: Index, best_sentence: float) -> Answer | None:
+def _why_unanswerable(question: Question, index: Index, best_sentence: float, topic: str = "") -> Answer | None:
     """An abstention when the question asks about a period with no meeting here, names someone the
     reports never mention, or comes near nothing; None when it can be answered."""
     dates = sorted(r.meeting_date for r in index.reports.values())
@@ -114,7 +116,10 @@ def _why_unanswerable(question: Question, index: Index, best_sentence: float) ->
         period = ", ".join(sorted({str(y) for y in question.years} | {f"{m:02d}/{y}" for y, m in question.months}))
         return Answer(question, f"The reports I have cover NEC meetings from {dates[0].human()} to "
                                 f"{dates[-1].human()}; none took place in {period}.", [], Abstention.PERIOD_NOT_COVERED)
-    unknown = [name for name in question.names if not index.mentions(name.split("-")[0])]
+    # A question that is nothing but its topic may be a name: "Falkirk", "Johann Lamont".
+    bare = topic and words(topic) == words(question.text)
+    names = question.names + tuple(w for w in words(topic)[:1] if bare and w[0].isupper())
+    unknown = [name for name in names if not index.mentions(name.split("-")[0])]
     if unknown and best_sentence < UNKNOWN_NAME_BELOW:
         return Answer(question, f"The NEC reports don't mention {' '.join(unknown)}.", [], Abstention.UNKNOWN_NAME)
     return Answer(question, NOTHING_FOUND, [], Abstention.NO_MATCH) if best_sentence < ABSTAIN_BELOW else None
@@ -227,9 +232,13 @@ def overview_answer(question: Question, index: Index, hits: list[Hit], query: np
     sims = index.similarity([s for _, s in candidates], query)
     top = hits[0].score or 1.0
     scores = OVERVIEW_MEANING * sims + (1 - OVERVIEW_MEANING) * np.array([h.score / top for h, _ in candidates])
-    near = np.array([bool(_stems(topic) & _stems(index.quote(s))) for _, s in candidates]) | (sims >= OVERVIEW_NEAR)
-    if near.any():
-        scores = np.where(near, scores, -np.inf)
+    wanted = {w: index.rarity(w) for w in _stems(topic)}
+    total = sum(wanted.values()) or 1.0
+    cover = np.array([sum(r for w, r in wanted.items() if w in _stems(index.quote(s))) / total for _, s in candidates])
+    near = (cover >= OVERVIEW_COVER) | (sims >= OVERVIEW_NEAR)
+    if not near.any():  # the topic is named nowhere and nothing comes near it in meaning
+        return Answer(question, NOTHING_FOUND, [], Abstention.NO_MATCH)
+    scores = np.where(near, scores, -np.inf)
     best: dict[str, int] = {}
     for i in np.argsort(-scores, kind="stable"):
         if scores[i] < OVERVIEW_WITHIN * scores.max():
@@ -251,7 +260,8 @@ def answer(question: Question, retriever: Retriever, filters: Filters = Filters(
         return Answer(question, ASK_SOMETHING, [], Abstention.EMPTY_QUESTION)
     index = retriever.index
     query = retriever.embedder.encode([retriever.search_text(question)])
-    hits = retriever.search(question, k=passages, filters=filters, query_vector=query)
+    hits = retriever.search(question, k=max(passages, OVERVIEW_PASSAGES) if question.broad else passages,
+                            filters=filters, query_vector=query)
     if question.asks_about_decisions:
         from_log = decision_answer(question, index, filters, max_quotes, hits, query)
         if from_log:
@@ -265,11 +275,12 @@ def answer(question: Question, retriever: Retriever, filters: Filters = Filters(
     hits = named or hits
     # Whether anything relevant was found counts every sentence, asides too; only the others are quoted.
     every = [s for hit in hits for s in index.sentences_of(hit.position, asides=True)]
-    refusal = _why_unanswerable(question, index, float(index.similarity(every, query).max(initial=-1.0)))
     topic = retriever.search_text(question) if question.broad else ""
+    refusal = _why_unanswerable(question, index, float(index.similarity(every, query).max(initial=-1.0)), topic)
     # A short topic sits far from a long sentence in meaning even where the sentence names it word for word.
-    if refusal and not (topic and refusal.abstention != Abstention.PERIOD_NOT_COVERED
-                        and any(_stems(topic) <= _stems(index.quote(s)) for s in every)):
+    findable = {w for w in _stems(topic) if index.rarity(w)}  # a word no sentence uses can mark none
+    if refusal and not (findable and refusal.abstention == Abstention.NO_MATCH
+                        and any(findable <= _stems(index.quote(s)) for s in every)):
         return refusal
     if question.broad:
         return overview_answer(question, index, hits, query, topic)

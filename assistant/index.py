@@ -8,6 +8,7 @@ own.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -145,8 +146,23 @@ class Index:
         return frozenset(words)
 
     def mentions(self, word: str) -> bool:
-        """Whether any report, title or author has this word (any case)."""
-        return word.lower() in self._vocabulary
+        """Whether any report, title or author has this word (any case), or a sentence a word of its stem
+        ("Fabians" for "Fabian")."""
+        return word.lower() in self._vocabulary or stem(word) in self._sentence_frequency
+
+    @cached_property
+    def _sentence_frequency(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for sentence in self._sentences:
+            for s in {stem(w) for w in words(self.quote(sentence))}:
+                counts[s] = counts.get(s, 0) + 1
+        return counts
+
+    def rarity(self, word_stem: str) -> float:
+        """How few sentences use the word: log(N / (1 + sentences with it)), the rarer the higher; 0 for
+        a word no sentence uses, since it can mark none of them."""
+        used = self._sentence_frequency.get(word_stem, 0)
+        return max(math.log(len(self._sentences) / (1 + used)), 0.0) if used else 0.0
 
     @cached_property
     def title_stems(self) -> frozenset[str]:
