@@ -18,7 +18,7 @@ from .decisions import TOPIC_MATCH, TOPIC_WITHIN
 from .index import Index, Sentence
 from .question import Question
 from .retrieve import Filters, Hit, Retriever
-from .topic import stem, words
+from .topic import model, stem, words
 
 # Abstention, set on eval/qa.jsonl and eval/holdout.jsonl to lose no answerable question but one
 # (precision first): the cosines below are those of the question with its best sentence.
@@ -36,7 +36,7 @@ MAX_FOLLOW_UPS = 2
 OVERVIEW_PASSAGES = 8  # passages searched for its lines
 OVERVIEW_MEANING = 0.3  # share of a sentence's score from its own cosine with the topic; the rest is its passage's
 OVERVIEW_WITHIN = 0.4  # a meeting is quoted when its best sentence scores this share of the best one
-OVERVIEW_COVER = 0.4  # a sentence names the topic when it has this share of its words, weighted by rarity...
+OVERVIEW_COVER = 0.4  # a sentence names the topic when it has this share of its words, weighted...
 OVERVIEW_NEAR = 0.7  # ...and is quoted otherwise only at this cosine with the topic
 OVERVIEW_MEETINGS = 6  # meetings quoted; the others are named
 
@@ -232,7 +232,8 @@ def overview_answer(question: Question, index: Index, hits: list[Hit], query: np
     sims = index.similarity([s for _, s in candidates], query)
     top = hits[0].score or 1.0
     scores = OVERVIEW_MEANING * sims + (1 - OVERVIEW_MEANING) * np.array([h.score / top for h, _ in candidates])
-    wanted = {w: index.rarity(w) for w in _stems(topic)}
+    # A word counts for how few sentences use it and how often a question's word is found in its answer.
+    wanted = {w: index.rarity(w) * model().expected_recall(w) for w in _stems(topic)}
     total = sum(wanted.values()) or 1.0
     cover = np.array([sum(r for w, r in wanted.items() if w in _stems(index.quote(s))) / total for _, s in candidates])
     near = (cover >= OVERVIEW_COVER) | (sims >= OVERVIEW_NEAR)

@@ -100,8 +100,10 @@ class Question:
             asks_about_decisions=bool(_ASKS_ABOUT_DECISIONS.search(text)),
             about_meetings=bool(_ABOUT_MEETINGS.search(text)),
             names=tuple(_POSSESSIVE.sub("", w) for w in _WORD.findall(text)[1:] if w[0].isupper()),
-            # A question pinned to a meeting ("in May 2012") wants that meeting's answer, not a timeline.
-            topic=model().topic(text), broad=model().is_broad(text) and not (months or years or pick),
+            # A question pinned to a meeting ("in May 2012") wants that meeting's answer, not a timeline;
+            # one asking when, or what was agreed, wants the decision.
+            topic=model().topic(text), broad=model().is_broad(text) and not (
+                months or years or pick or _WHEN.search(text) or _ASKS_ABOUT_DECISIONS.search(text)),
         )
 
     def __bool__(self) -> bool:

@@ -65,6 +65,10 @@ class QuestionModel:
     length_weight: float  # ...and the weight of the question's length
     bias: float
 
+    def expected_recall(self, word_stem: str) -> float:
+        """The mean of the word's recall, Beta(k + 1, n - k + 1): a half for a word no question has used."""
+        return (self.answered.get(word_stem, 0) + 1) / (self.asked.get(word_stem, 0) + 2)
+
     def is_frame(self, word: str) -> bool:
         """Whether the questions seen make it likely (SURE) that the word's recall is under TOPIC_RECALL.
 

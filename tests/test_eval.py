@@ -104,8 +104,8 @@ BROAD_FRESH = ROOT / "eval" / "broad-fresh.jsonl"
 # broad-fresh.jsonl was written last and measured once before the last fix (eval/README.md). Issue #16 asks for
 # 0.90 precision and 0.80 coverage; until then each gate keeps what there is from slipping.
 BROAD_GATES = {
-    BROAD: {"quote_precision": 0.88, "meeting_coverage": 0.80, "answered_on_topic": 0.97, "abstained_right": 1.0},
-    BROAD_HOLDOUT: {"quote_precision": 0.80, "meeting_coverage": 0.76, "answered_on_topic": 0.95, "abstained_right": 0.6},
+    BROAD: {"quote_precision": 0.88, "meeting_coverage": 0.81, "answered_on_topic": 0.97, "abstained_right": 1.0},
+    BROAD_HOLDOUT: {"quote_precision": 0.81, "meeting_coverage": 0.78, "answered_on_topic": 0.95, "abstained_right": 0.6},
     BROAD_UNSEEN: {"quote_precision": 0.85, "meeting_coverage": 0.94, "answered_on_topic": 0.96, "abstained_right": 1.0},
     BROAD_FRESH: {"quote_precision": 0.84, "meeting_coverage": 0.80, "answered_on_topic": 0.84, "abstained_right": 1.0},
 }
