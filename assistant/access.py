@@ -1,7 +1,7 @@
 """Who may see and do what in the web app: logins, the staff role, and the guards on its routes.
 
 Members sign in with `--auth` logins (or none, when login is off); staff with `--staff` logins,
-which also open the "Add a report" tab. Both use Gradio's one login page. Two guards sit in
+which also open the "Add a report" and "Insights" tabs. Both use Gradio's one login page. Two guards sit in
 front of every route: a visitor who has not signed in sees no API description, and only a staff
 login may upload a file, on any upload route (403 for everyone else, members included).
 """
@@ -36,6 +36,12 @@ def logins(members: str | None, staff: str | None) -> list[tuple[str, str]] | No
 
 def staff_names(staff: str | None) -> frozenset[str]:
     return frozenset(user for user, _ in parse_auth(staff) or [])
+
+
+def is_staff(request, staff: frozenset[str]) -> bool:
+    """Whether a Gradio request comes from a staff login: staff tabs are shown on this, and every
+    step in them checks it again on the server, since a hidden tab is no lock."""
+    return getattr(request, "username", None) in staff
 
 
 def signed_in_user(request: Request) -> str | None:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import gradio as gr
 
+from .access import is_staff
 from .dates import MeetingDate
 from .errors import IngestError
 from .intake import Facts, preview
@@ -23,10 +24,9 @@ _FIELDS = ("meeting_date", "title", "author", "url")
 
 
 def _require_staff(request: gr.Request, staff: frozenset[str]) -> str:
-    user = getattr(request, "username", None)
-    if user not in staff:
+    if not is_staff(request, staff):
         raise gr.Error("Only staff can add reports.")
-    return user
+    return request.username
 
 
 def _problem(exc: IngestError) -> str:

@@ -14,21 +14,26 @@ import json
 import os
 import re
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import gradio as gr
 from starlette.middleware import Middleware
 
-from .access import HideApiFromStrangers, StaffOnlyUploads, logins, staff_names
+from .access import HideApiFromStrangers, StaffOnlyUploads, is_staff, logins, staff_names
 from .add_tab import add_report_view
 from .answer import Abstention, Answer, Citation
+from .chat_feedback import feedback_view
 from .decisions import Decision
 from .errors import BadFilter
 from .ingest import MAX_REPORT_BYTES, Report
+from .insights import EVAL_FILE
+from .insights_tab import insights_tab
 from .question import Question
 from .retrieve import Filters
 from .service import Assistant
+from .usage_log import UsageLog
 
 TITLE = "NEC Assistant"
 DISCLAIMER = ("These reports are personal accounts of NEC meetings written by NEC members for party members. "
@@ -73,6 +78,8 @@ footer .show-api { color: var(--body-text-color); }  /* Gradio's grey is 1.9:1 *
 #decision-count { align-self: center; }
 #decision-filter { align-self: end; }
 #decisions [role="gridcell"], #decisions [role="columnheader"] { font-family: var(--font); }  /* not monospace */
+#insights-unanswered [role="gridcell"], #insights-unanswered [role="columnheader"],
+#insights-not-helpful [role="gridcell"], #insights-not-helpful [role="columnheader"] { font-family: var(--font); }
 """
 # Table column → header; the ISO date sorts, the human label reads.
 DECISION_COLUMNS = {"meeting": "Meeting", "meeting_date": "Date", "topic": "Topic", "section": "Section",
@@ -238,34 +245,49 @@ def decisions_view(assistant: Assistant) -> None:
     gr.api(decisions_api, api_name="decisions")
 
 
-def build_app(assistant: Assistant, staff: str | None = None) -> gr.Blocks:
-    """The web app; `staff` ('USER:PASSWORD,…') are the logins that may add reports."""
+def build_app(assistant: Assistant, staff: str | None = None, usage: UsageLog | None = None,
+              eval_file: Path = EVAL_FILE) -> gr.Blocks:
+    """The web app; `staff` ('USER:PASSWORD,…') are the logins that may add reports and see insights.
+
+    With a `usage` log, every question asked (in the chat or through the API) is logged, answers get
+    thumbs for feedback, and staff get the Insights tab, which adds eval questions to `eval_file`.
+    Without one, nothing is logged and no thumbs are shown."""
     staff_users = staff_names(staff)
     assistant.ask(EXAMPLES[0])  # warm up: the first pass through the model is slower than the rest
 
-    def respond(typed: str, history: list, previous: Question | None, meeting: str, date_from: str, date_to: str
-                ) -> Iterator[tuple[list, str, Question | None]]:
+    def ask(question: str | Question, filters: Filters) -> tuple[Answer, str | None]:
+        """The answer, and its id in the usage log (None when nothing is logged, or nothing was asked).
+        Logging only queues a write, so the answer never waits for the database."""
+        started = time.perf_counter()
+        result = assistant.ask(question, filters=filters)
+        if usage is None or result.abstention is Abstention.EMPTY_QUESTION:
+            return result, None
+        return result, usage.record(result, assistant.index_version, round(1000 * (time.perf_counter() - started)))
+
+    def respond(typed: str, history: list, previous: Question | None, asked: dict[int, str], meeting: str,
+                date_from: str, date_to: str) -> Iterator[tuple[list, str, Question | None, dict[int, str]]]:
         """Chat turn: the question joins the history at once, the answer follows when found.
 
         `previous` is the conversation's last question as read, kept in the session, so that a
-        follow-up ("who proposed it?") is read with the topic before it."""
+        follow-up ("who proposed it?") is read with the topic before it; `asked` maps each answer's
+        place in the history to its id in the usage log, for the member's feedback."""
         typed = (typed or "").strip()
         if not typed:
-            yield history, "", previous
+            yield history, "", previous, asked
             return
         filters = parse_filters(meeting, date_from, date_to)
         question = Question.read(typed, previous)
         history = history + [{"role": "user", "content": as_text(typed)},
                              {"role": "assistant", "content": "Searching the reports…"}]
-        yield history, "", previous
-        result = assistant.ask(question, filters=filters)
+        yield history, "", previous, asked
+        result, logged = ask(question, filters)
         scope = " for the meetings you picked" if filters else ""
         history[-1] = {"role": "assistant", "content": format_answer(result, assistant.reports, scope)}
-        yield history, "", question
+        yield history, "", question, {**asked, len(history) - 1: logged} if logged else asked
 
     def answer_api(question: str, meeting: str = "", date_from: str = "", date_to: str = "") -> dict:
         """Answer one question: the same JSON object as `nec-assistant ask --json`."""
-        return assistant.ask(question, filters=parse_filters(meeting, date_from, date_to)).to_dict()
+        return ask(question, parse_filters(meeting, date_from, date_to))[0].to_dict()
 
     with gr.Blocks(title=TITLE) as demo:
         gr.Markdown(f"# {TITLE}\nAsk about the meetings of Labour's National Executive Committee. "
@@ -277,6 +299,9 @@ def build_app(assistant: Assistant, staff: str | None = None) -> gr.Blocks:
                     chatbot = gr.Chatbot(label="Conversation", height=560, latex_delimiters=[], sanitize_html=True,
                                          elem_id="chat", placeholder="Ask a question about the NEC meetings below.",
                                          buttons=["copy_all"])  # no "share": it posts to Hugging Face, unlabelled
+                    asked = gr.State({})  # each answer's place in the chat → its id in the usage log
+                    if usage:
+                        feedback_view(chatbot, asked, usage)
                     with gr.Row():
                         box = gr.Textbox(placeholder="e.g. When was the conference timetable agreed?",
                                          show_label=False, scale=5, elem_id="question", autofocus=True,
@@ -300,18 +325,20 @@ def build_app(assistant: Assistant, staff: str | None = None) -> gr.Blocks:
             add_report_view(assistant, staff_users, [meeting, meetings],
                             lambda: (gr.Dropdown(choices=_meeting_choices(assistant.reports)),
                                      meetings_list(assistant.reports)))
-        def show_to_staff(request: gr.Request) -> gr.Tab:
-            return gr.Tab(visible=getattr(request, "username", None) in staff_users)
+        staff_tabs = [add_tab] + ([insights_tab(assistant, usage, staff_users, eval_file)] if usage else [])
 
-        demo.load(show_to_staff, None, add_tab, api_visibility="private")
+        def show_to_staff(request: gr.Request) -> dict[gr.Tab, gr.Tab]:
+            return {tab: gr.Tab(visible=is_staff(request, staff_users)) for tab in staff_tabs}
+
+        demo.load(show_to_staff, None, staff_tabs, api_visibility="private")
 
         previous = gr.State(None)  # the conversation's last question, as read
-        inputs = [box, chatbot, previous, meeting, date_from, date_to]
-        outputs = [chatbot, box, previous]
+        inputs = [box, chatbot, previous, asked, meeting, date_from, date_to]
+        outputs = [chatbot, box, previous, asked]
         box.submit(respond, inputs, outputs, api_name="chat")
         send.click(respond, inputs, outputs, api_visibility="private")
-        clear.click(lambda: ([], "", None), None, outputs, api_visibility="private")
-        chatbot.clear(lambda: None, None, previous, api_visibility="private")
+        clear.click(lambda: ([], "", None, {}), None, outputs, api_visibility="private")
+        chatbot.clear(lambda: (None, {}), None, [previous, asked], api_visibility="private")
         gr.api(answer_api, api_name="answer")
     return demo
 

@@ -1,4 +1,5 @@
-"""The `nec-assistant` command line: index, add, search, ask, decisions, eval and serve.
+"""The `nec-assistant` command line: index, add, search, ask, decisions, eval, serve, and the usage log's
+insights, feedback export and backup.
 
 A thin shell over `Assistant`: each command parses its arguments, calls one method, and prints.
 Heavy imports (the model, FAISS, Gradio) happen inside the commands that need them, so
@@ -10,12 +11,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sqlite3
 import sys
 import textwrap
 import time
 from pathlib import Path
 
 from .errors import BadFilter, IndexUnavailable, IngestError, QAFormatError
+from .usage_log import DB_NAME, KEEP_DAYS, UnusableLog, UsageLog, backup, data_dir, read
 
 
 def _paths(parser: argparse.ArgumentParser) -> None:
@@ -123,11 +126,80 @@ def cmd_decisions(args: argparse.Namespace) -> None:
     print(f"{len(chosen)} decisions", file=sys.stderr)
 
 
+def _data(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data", type=Path, default=None,
+                        help="folder of the usage log (default: $NEC_ASSISTANT_DATA, else data/ beside the corpus)")
+
+
+def _usage_path(args: argparse.Namespace) -> Path:
+    return data_dir(args.data, args.corpus) / DB_NAME
+
+
+def usage_log(args: argparse.Namespace) -> UsageLog | None:
+    """The usage log `serve` writes, or None with --no-log."""
+    return None if args.no_log else UsageLog(data_dir(args.data, args.corpus), keep_days=args.keep_days)
+
+
 def cmd_serve(args: argparse.Namespace) -> None:
     from .app import build_app, launch
 
     staff = args.staff or os.environ.get("NEC_ASSISTANT_STAFF")
-    launch(build_app(_assistant(args), staff), args.host, args.port, args.auth, staff)
+    usage = usage_log(args)
+    try:
+        launch(build_app(_assistant(args), staff, usage), args.host, args.port, args.auth, staff)
+    finally:
+        if usage:
+            usage.close()
+
+
+def cmd_insights(args: argparse.Namespace) -> None:
+    from .insights import format_insights, summarise
+    from .retrieve import Filters
+
+    dates = Filters.parse(None, args.date_from, args.date_to)
+    found = summarise(read(_usage_path(args), dates.date_from, dates.date_to), dates.date_from, dates.date_to)
+    print(json.dumps(found.to_dict(), ensure_ascii=False, indent=2) if args.json else format_insights(found))
+
+
+def cmd_feedback_export(args: argparse.Namespace) -> None:
+    """Without --pick: each not-helpful answer with the passages to pick from. With: the eval items written."""
+    from .insights import eval_item, passage_at, write_items
+
+    logged = {q.id: q for q in read(_usage_path(args))}
+    picks = []
+    for pick in args.pick:
+        qid, _, passage = pick.partition("=")
+        if qid not in logged:
+            raise BadFilter(f"--pick {pick}: no question {qid!r} in the usage log")
+        picks.append((logged[qid], passage))
+    assistant = _assistant(args)
+    if not picks:
+        flagged = [q for q in logged.values() if q.helpful is False]
+        for q in flagged:
+            print(f"{q.id}  {q.asked_at[:10]}  {q.question}" + (f"  — “{q.comment}”" if q.comment else ""))
+            for h in assistant.search(q.question, k=args.k):
+                print(f"   {h.chunk.source}:{h.chunk.start}  {h.chunk.label()}")
+                print(textwrap.indent(textwrap.shorten(h.chunk.text, 200), "      "))
+            print()
+        print(f"{len(flagged)} answers marked not helpful; write eval questions with "
+              f"--pick ID=SOURCE:OFFSET [--pick …]", file=sys.stderr)
+        return
+    try:
+        index = assistant.index
+        items = [eval_item(q, index, passage_at(index, passage)) for q, passage in picks]
+    except ValueError as exc:
+        raise BadFilter(f"--pick {exc}") from None
+    total = write_items(items, args.out)
+    for item in items:
+        print(json.dumps(item, ensure_ascii=False))
+    print(f"wrote {len(items)} eval question{'s' * (len(items) != 1)} to {args.out} ({total} there now)",
+          file=sys.stderr)
+
+
+def cmd_backup(args: argparse.Namespace) -> None:
+    path = _usage_path(args)
+    count = backup(path, args.file)
+    print(f"copied {path} to {args.file}: {count} questions, {args.file.stat().st_size / 1024:.0f} KB")
 
 
 def cmd_add(args: argparse.Namespace) -> None:
@@ -209,7 +281,7 @@ def _eval_broad(args: argparse.Namespace) -> None:
     print("\nwhere full fell short (+ on topic, - not):\n" + format_broad_failures(results))
 
 
-def main(argv: list[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="nec-assistant", description="Ask questions of NEC meeting reports.")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -265,15 +337,51 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--auth", default=None,
                    help="require a login, USER:PASSWORD[,USER:PASSWORD…] (default: $NEC_ASSISTANT_AUTH, else none)")
     p.add_argument("--staff", default=None,
-                   help="staff logins, USER:PASSWORD[,…], who may add reports in the web app; login is then on for "
-                        "everyone (default: $NEC_ASSISTANT_STAFF, else no staff)")
+                   help="staff logins, USER:PASSWORD[,…], who may add reports and see insights in the web app; "
+                        "login is then on for everyone (default: $NEC_ASSISTANT_STAFF, else no staff)")
+    _data(p)
+    p.add_argument("--keep-days", type=int, default=KEEP_DAYS, metavar="DAYS",
+                   help=f"delete logged questions older than this at start (default {KEEP_DAYS})")
+    p.add_argument("--no-log", action="store_true", help="log no questions and no feedback; no feedback buttons")
     _paths(p)
     p.set_defaults(run=cmd_serve)
 
-    args = parser.parse_args(argv)
+    p = sub.add_parser("insights", help="what members asked: per week, share answered and helpful, topics, "
+                                        "unanswered and not-helpful answers")
+    p.add_argument("--from", dest="date_from", metavar="DATE", help="only questions asked on or after DATE (UTC)")
+    p.add_argument("--to", dest="date_to", metavar="DATE", help="only questions asked on or before DATE")
+    p.add_argument("--json", action="store_true", help="print a JSON object")
+    _data(p)
+    _paths(p)
+    p.set_defaults(run=cmd_insights)
+
+    p = sub.add_parser("feedback", help="the members' feedback in the usage log")
+    actions = p.add_subparsers(dest="action", required=True)
+    p = actions.add_parser("export", help="turn not-helpful answers into eval questions: lists them with the "
+                                          "passages to pick from; --pick writes them")
+    p.add_argument("--pick", action="append", default=[], metavar="ID=SOURCE:OFFSET",
+                   help="the passage that should have answered question ID, as listed (repeatable)")
+    p.add_argument("--out", type=Path, default=Path("eval/from-members.jsonl"),
+                   help="eval file to add them to (default eval/from-members.jsonl)")
+    p.add_argument("--k", type=int, default=5, help="passages listed for each answer (default 5)")
+    _data(p)
+    _paths(p)
+    p.set_defaults(run=cmd_feedback_export)
+
+    p = sub.add_parser("backup", help="copy the usage log to FILE, consistently, while the app serves")
+    p.add_argument("file", type=Path, metavar="FILE")
+    _data(p)
+    _paths(p)
+    p.set_defaults(run=cmd_backup)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
     try:
         args.run(args)
-    except (IngestError, IndexUnavailable, QAFormatError, BadFilter) as exc:
+    # sqlite3.Error: a usage log that cannot be read, a backup to a folder that is not there
+    except (IngestError, IndexUnavailable, QAFormatError, BadFilter, UnusableLog, sqlite3.Error) as exc:
         print(f"nec-assistant: {exc}", file=sys.stderr)
         return 1
     return 0

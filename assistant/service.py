@@ -8,6 +8,8 @@ being answered finishes on the index it started with, and the next one gets the 
 
 from __future__ import annotations
 
+import hashlib
+import json
 import sys
 import tempfile
 import threading
@@ -25,6 +27,9 @@ from .intake import Facts, Staged, file_reports, stage
 from .question import Question
 from .retrieve import Filters, Hit, Retriever
 
+# The manifest fields that decide what an index answers (build.expected_manifest): the same values, the same answers.
+_VERSION_FIELDS = ("format", "model", "chunker", "pipeline", "corpus", "metadata")
+
 
 class Assistant:
     """Questions about one corpus, answered from its index with one embedding model."""
@@ -34,6 +39,7 @@ class Assistant:
         self.embedder, self.corpus_dir, self.index_dir = embedder, corpus_dir, index_dir
         self._retriever = Retriever(index, embedder)
         self._adding = threading.Lock()  # one addition at a time; questions never wait for it
+        self._version: tuple[Index, str] | None = None  # index_version, worked out once per index
 
     @classmethod
     def open(cls, corpus_dir: Path, index_dir: Path, embedder: Embedder | None = None,
@@ -51,6 +57,16 @@ class Assistant:
     @property
     def index(self) -> Index:
         return self._retriever.index
+
+    @property
+    def index_version(self) -> str:
+        """A short name for what the index in service was built from, logged with each answer so that
+        answers given by different indexes (a report added, the model or code changed) can be told apart."""
+        index, known = self.index, self._version
+        if known is None or known[0] is not index:  # hashing the corpus list each answer would cost ~10 ms at 10k files
+            fields = json.dumps({k: index.manifest.get(k) for k in _VERSION_FIELDS}, sort_keys=True)
+            known = self._version = (index, hashlib.sha256(fields.encode()).hexdigest()[:12])
+        return known[1]
 
     @property
     def reports(self) -> dict[str, Report]:

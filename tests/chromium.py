@@ -24,3 +24,14 @@ def launch(playwright):
     return playwright.chromium.launch(executable_path=CHROMIUM, args=[
         "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
         "--disable-component-update", "--disable-sync"])
+
+
+def signed_in_page(browser, url: str, login: tuple[str, str]):
+    """A new page past the app's login form, once the chat's question box is there."""
+    page = browser.new_page(viewport={"width": 1300, "height": 1000})
+    page.goto(url)
+    page.fill("input[name=username], input[type=text]", login[0])
+    page.fill("input[type=password]", login[1])
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#question textarea", timeout=60_000)
+    return page

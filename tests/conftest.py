@@ -75,6 +75,13 @@ def assistant(index: Index, embedder: Embedder) -> Assistant:
     return Assistant(index, embedder)
 
 
+def private_assistant(folder: Path, corpus_copy: Path, index_dir: Path, embedder: Embedder) -> Assistant:
+    """An assistant over its own copy of the corpus and the built index, for a test that changes them."""
+    shutil.copytree(corpus_copy, folder / "corpus")
+    shutil.copytree(index_dir, folder / "index", symlinks=True)
+    return Assistant.open(folder / "corpus", folder / "index", embedder, log=lambda _: None)
+
+
 @pytest.fixture
 def make_corpus(tmp_path: Path):
     """Write report files (name → text) into a fresh corpus folder."""

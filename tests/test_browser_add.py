@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import time
 
 import chromium
@@ -11,8 +10,7 @@ from playwright.sync_api import sync_playwright
 
 from assistant.app import build_app, launch
 from assistant.net import free_port
-from assistant.service import Assistant
-from conftest import ROOT
+from conftest import ROOT, private_assistant
 
 ARTIFACTS = ROOT / "test-artifacts"
 STAFF, MEMBER = ("boss", "b0ss-pass"), ("member", "m3mber-pass")
@@ -22,24 +20,12 @@ STAFF, MEMBER = ("boss", "b0ss-pass"), ("member", "m3mber-pass")
 def staff_app(corpus_copy, index_dir, index, embedder, tmp_path_factory):
     """The app over a private copy of the corpus and its built index, with a member and a staff login."""
     folder = tmp_path_factory.mktemp("browser-add")
-    shutil.copytree(corpus_copy, folder / "corpus")
-    shutil.copytree(index_dir, folder / "index", symlinks=True)
-    assistant = Assistant.open(folder / "corpus", folder / "index", embedder, log=lambda _: None)
+    assistant = private_assistant(folder, corpus_copy, index_dir, embedder)
     staff = ":".join(STAFF)
     demo = build_app(assistant, staff)
     _, url, _ = launch(demo, "127.0.0.1", free_port(), auth=":".join(MEMBER), staff=staff, block=False)
     yield url, assistant
     demo.close()
-
-
-def _signed_in_page(browser, url: str, login: tuple[str, str]):
-    page = browser.new_page(viewport={"width": 1300, "height": 1000})
-    page.goto(url)
-    page.fill("input[name=username], input[type=text]", login[0])
-    page.fill("input[type=password]", login[1])
-    page.keyboard.press("Enter")
-    page.wait_for_selector("#question textarea", timeout=60_000)
-    return page
 
 
 def _answer_text(page) -> str:
@@ -51,10 +37,10 @@ def test_staff_upload_a_page_confirm_it_and_the_chat_answers_from_it(staff_app):
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_playwright() as p:
         browser = chromium.launch(p)
-        member = _signed_in_page(browser, url, MEMBER)
+        member = chromium.signed_in_page(browser, url, MEMBER)
         assert member.get_by_role("tab", name="Add a report").count() == 0  # members never see the tab
 
-        page = _signed_in_page(browser, url, STAFF)
+        page = chromium.signed_in_page(browser, url, STAFF)
         page.get_by_role("tab", name="Add a report").click()
         page.set_input_files("#add-file input[type=file]", str(ROOT / "tests/fixtures/formats/labourlist-style.html"))
         page.wait_for_function("() => document.querySelector('#add-preview textarea').value.includes('21 March 2017')",
