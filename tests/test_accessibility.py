@@ -23,6 +23,7 @@ AXE = Path(os.environ.get("NEC_AXE_CORE") or Path(sys.prefix) / "share/axe-core/
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 BLOCKING = {"serious", "critical"}
 QUESTION = "When was the conference timetable agreed?"
+BROAD_QUESTION = "anything on training?"
 PHONE = {"width": 390, "height": 844}
 
 
@@ -118,6 +119,18 @@ def test_axe_finds_nothing_serious_on_the_chat_with_an_answer_and_its_context_op
     last_answer(page).locator(".citation summary").first.click()
     assert last_answer(page).locator(".citation details[open] mark").first.is_visible()
     assert_no_blocking_violations(page, f"the chat with an answer ({scheme} mode)")
+    page.close()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_axe_finds_nothing_serious_on_a_broad_answer_read_as_a_timeline(browser, server, scheme):
+    page = open_app(browser, server, color_scheme=scheme)
+    ask(page, BROAD_QUESTION)
+    headings = last_answer(page).locator("h3.meeting")
+    assert headings.count() >= 2 and headings.first.is_visible()  # a heading a meeting, oldest first
+    last_answer(page).locator(".citation summary").last.click()
+    assert last_answer(page).locator(".citation details[open] mark").first.is_visible()
+    assert_no_blocking_violations(page, f"the chat with a broad question's overview ({scheme} mode)")
     page.close()
 
 
