@@ -18,7 +18,7 @@ from .decisions import TOPIC_MATCH, TOPIC_WITHIN
 from .index import Index, Sentence
 from .question import Question
 from .retrieve import Filters, Hit, Retriever
-from .topic import model, stem, words
+from .topic import model, stems, words
 
 # Abstention, set on eval/qa.jsonl and eval/holdout.jsonl to lose no answerable question but one
 # (precision first): the cosines below are those of the question with its best sentence.
@@ -210,10 +210,6 @@ def decision_answer(question: Question, index: Index, filters: Filters, max_quot
     return Answer(question, lead, _oldest_first(chosen))
 
 
-def _stems(text: str) -> set[str]:
-    return {stem(w) for w in words(text)}
-
-
 def _meetings_named(citations: list[Citation]) -> str:
     labels = [c.meeting_label for c in _oldest_first(citations)]
     return labels[0] if len(labels) == 1 else f"{', '.join(labels[:-1])} and {labels[-1]}"
@@ -233,9 +229,9 @@ def overview_answer(question: Question, index: Index, hits: list[Hit], query: np
     top = hits[0].score or 1.0
     scores = OVERVIEW_MEANING * sims + (1 - OVERVIEW_MEANING) * np.array([h.score / top for h, _ in candidates])
     # A word counts for how few sentences use it and how often a question's word is found in its answer.
-    wanted = {w: index.rarity(w) * model().expected_recall(w) for w in _stems(topic)}
+    wanted = {w: index.rarity(w) * model().expected_recall(w) for w in stems(topic)}
     total = sum(wanted.values()) or 1.0
-    cover = np.array([sum(r for w, r in wanted.items() if w in _stems(index.quote(s))) / total for _, s in candidates])
+    cover = np.array([sum(r for w, r in wanted.items() if w in index.stems_of(s)) / total for _, s in candidates])
     near = (cover >= OVERVIEW_COVER) | (sims >= OVERVIEW_NEAR)
     if not near.any():  # the topic is named nowhere and nothing comes near it in meaning
         return Answer(question, NOTHING_FOUND, [], Abstention.NO_MATCH)
@@ -260,7 +256,8 @@ def answer(question: Question, retriever: Retriever, filters: Filters = Filters(
     if not question:
         return Answer(question, ASK_SOMETHING, [], Abstention.EMPTY_QUESTION)
     index = retriever.index
-    query = retriever.embedder.encode([retriever.search_text(question)])
+    searched = retriever.search_text(question)
+    query = retriever.embedder.encode([searched])
     hits = retriever.search(question, k=max(passages, OVERVIEW_PASSAGES) if question.broad else passages,
                             filters=filters, query_vector=query)
     if question.asks_about_decisions:
@@ -276,12 +273,12 @@ def answer(question: Question, retriever: Retriever, filters: Filters = Filters(
     hits = named or hits
     # Whether anything relevant was found counts every sentence, asides too; only the others are quoted.
     every = [s for hit in hits for s in index.sentences_of(hit.position, asides=True)]
-    topic = retriever.search_text(question) if question.broad else ""
+    topic = searched if question.broad else ""
     refusal = _why_unanswerable(question, index, float(index.similarity(every, query).max(initial=-1.0)), topic)
     # A short topic sits far from a long sentence in meaning even where the sentence names it word for word.
-    findable = {w for w in _stems(topic) if index.rarity(w)}  # a word no sentence uses can mark none
+    findable = {w for w in stems(topic) if index.rarity(w)}  # a word no sentence uses can mark none
     if refusal and not (findable and refusal.abstention == Abstention.NO_MATCH
-                        and any(findable <= _stems(index.quote(s)) for s in every)):
+                        and any(findable <= index.stems_of(s) for s in every)):
         return refusal
     if question.broad:
         return overview_answer(question, index, hits, query, topic)

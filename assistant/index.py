@@ -21,7 +21,7 @@ from .chunking import Chunk, chunk_sentences
 from .decisions import Decision
 from .errors import IndexUnavailable
 from .ingest import Report
-from .topic import stem, words
+from .topic import stem, stems
 
 
 @dataclass(frozen=True)
@@ -151,10 +151,18 @@ class Index:
         return word.lower() in self._vocabulary or stem(word) in self._sentence_frequency
 
     @cached_property
+    def _sentence_stems(self) -> list[frozenset[str]]:
+        return [frozenset(stems(self.quote(sentence))) for sentence in self._sentences]
+
+    def stems_of(self, sentence: Sentence) -> frozenset[str]:
+        """The stems of the sentence's words, worked out once per index, not once per question."""
+        return self._sentence_stems[sentence.id]
+
+    @cached_property
     def _sentence_frequency(self) -> dict[str, int]:
         counts: dict[str, int] = {}
-        for sentence in self._sentences:
-            for s in {stem(w) for w in words(self.quote(sentence))}:
+        for sentence_stems in self._sentence_stems:
+            for s in sentence_stems:
                 counts[s] = counts.get(s, 0) + 1
         return counts
 
@@ -169,6 +177,6 @@ class Index:
         """Word stems in most reports' titles ("NEC", "report"): they name the collection, not a topic in it."""
         counts: dict[str, int] = {}
         for r in self.reports.values():
-            for s in {stem(w) for w in words(r.title)}:
+            for s in stems(r.title):
                 counts[s] = counts.get(s, 0) + 1
         return frozenset(s for s, n in counts.items() if 2 * n > len(self.reports))

@@ -21,10 +21,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-import Stemmer
 
 from .index import Index
-from .topic import model
+from .topic import model, stem
 from .usage_log import Logged
 
 EVAL_FILE = Path("eval/from-members.jsonl")
@@ -85,7 +84,6 @@ def topics(questions: list[str], n: int = TOP_TOPICS) -> list[tuple[str, int]]:
     """The words members ask about most: each word stem counted once per question, shown in its most
     used form; a question's words are its topic as the question model reads it (assistant/topic.py),
     without the words that only frame it ("what did the NEC say about"), and without short ones."""
-    stem = Stemmer.Stemmer("english").stemWord
     asked: Counter[str] = Counter()
     forms: dict[str, Counter[str]] = {}
     for question in questions:

@@ -92,18 +92,19 @@ class Question:
             pick = "first" if ordinal["which"].lower() in ("first", "earliest") else "last"
         elif _LATEST.search(text):
             pick = "last"
+        asks_when, asks_about_decisions = bool(_WHEN.search(text)), bool(_ASKS_ABOUT_DECISIONS.search(text))
         return cls(
             typed=typed, text=text, cut_from=cut_from, months=frozenset(months), years=frozenset(years),
             pick=pick, pick_year=ordinal["year"] if ordinal else "",
-            asks_when=bool(_WHEN.search(text)), opens_with_when=bool(_WHEN.match(text)),
+            asks_when=asks_when, opens_with_when=bool(_WHEN.match(text)),
             asks_when_decided=bool(_ASKS_WHEN_DECIDED.search(text)),
-            asks_about_decisions=bool(_ASKS_ABOUT_DECISIONS.search(text)),
+            asks_about_decisions=asks_about_decisions,
             about_meetings=bool(_ABOUT_MEETINGS.search(text)),
             names=tuple(_POSSESSIVE.sub("", w) for w in _WORD.findall(text)[1:] if w[0].isupper()),
             # A question pinned to a meeting ("in May 2012") wants that meeting's answer, not a timeline;
             # one asking when, or what was agreed, wants the decision.
-            topic=model().topic(text), broad=model().is_broad(text) and not (
-                months or years or pick or _WHEN.search(text) or _ASKS_ABOUT_DECISIONS.search(text)),
+            topic=model().topic(text),
+            broad=model().is_broad(text) and not (months or years or pick or asks_when or asks_about_decisions),
         )
 
     def __bool__(self) -> bool:

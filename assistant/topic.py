@@ -46,7 +46,8 @@ def stem(word: str) -> str:
     return _STEMMER.stemWord(word.lower())
 
 
-def _features(text: str) -> set[str]:
+def stems(text: str) -> set[str]:
+    """The stems of a text's words, each once: what term recall, the broad model and the overview match on."""
     return {stem(w) for w in words(text)}
 
 
@@ -86,7 +87,7 @@ class QuestionModel:
 
     def is_broad(self, text: str) -> bool:
         """Whether a question asks what was said on a topic rather than for one fact."""
-        return self.bias + self.length_weight * _length(text) + sum(self.weights.get(f, 0.0) for f in _features(text)) > 0
+        return self.bias + self.length_weight * _length(text) + sum(self.weights.get(f, 0.0) for f in stems(text)) > 0
 
     def to_json(self) -> str:
         return json.dumps({"asked": self.asked, "answered": self.answered, "weights": self.weights,
@@ -94,22 +95,23 @@ class QuestionModel:
 
 
 def learn(specific: list[tuple[str, list[str]]], broad: list[tuple[str, list[str]]]) -> QuestionModel:
-    """The model taught by (question, evidence texts) pairs: term recall from both kinds, and the
-    broad-or-specific weights from which kind each question is."""
+    """The model taught by (question, evidence texts) pairs: term recall from the specific questions,
+    whose evidence is the passage that answers them, and the broad-or-specific weights from which
+    kind each question is."""
     from sklearn.linear_model import LogisticRegression  # training only; answering needs just the weights
 
     asked: dict[str, int] = {}
     answered: dict[str, int] = {}
     for question, evidence in specific:
-        found = _features(" ".join(evidence))
-        for s in _features(question):
+        found = stems(" ".join(evidence))
+        for s in stems(question):
             asked[s] = asked.get(s, 0) + 1
             answered[s] = answered.get(s, 0) + (s in found)
-    vocabulary = sorted({f for q, _ in specific + broad for f in _features(q)})
+    vocabulary = sorted({f for q, _ in specific + broad for f in stems(q)})
     column = {f: n for n, f in enumerate(vocabulary)}
     rows = [[0.0] * len(vocabulary) + [_length(q)] for q, _ in specific + broad]
     for row, (question, _) in zip(rows, specific + broad):
-        for f in _features(question):
+        for f in stems(question):
             row[column[f]] = 1.0
     fit = LogisticRegression(max_iter=1000, class_weight="balanced").fit(rows, [0] * len(specific) + [1] * len(broad))
     weights = {f: round(float(w), 6) for f, w in zip(vocabulary, fit.coef_[0]) if abs(w) > 1e-6}

@@ -111,25 +111,29 @@ def visible_within_width(page, locator, width: int) -> None:
     assert box and box["x"] >= 0 and box["x"] + box["width"] <= width + 0.5, f"{locator} sticks out: {box}"
 
 
+def answer_with_context_open(browser, server, scheme: str, question: str):
+    """The page with `question` answered and a quote's context opened, and the answer: the state axe checks."""
+    page = open_app(browser, server, color_scheme=scheme)
+    ask(page, question)
+    answer = last_answer(page)
+    assert answer.locator(".citation").count() > 0
+    answer.locator(".citation summary").last.click()
+    assert answer.locator(".citation details[open] mark").first.is_visible()
+    return page, answer
+
+
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_axe_finds_nothing_serious_on_the_chat_with_an_answer_and_its_context_open(browser, server, scheme):
-    page = open_app(browser, server, color_scheme=scheme)
-    ask(page, QUESTION)
-    assert last_answer(page).locator(".citation").count() > 0
-    last_answer(page).locator(".citation summary").first.click()
-    assert last_answer(page).locator(".citation details[open] mark").first.is_visible()
+    page, _ = answer_with_context_open(browser, server, scheme, QUESTION)
     assert_no_blocking_violations(page, f"the chat with an answer ({scheme} mode)")
     page.close()
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_axe_finds_nothing_serious_on_a_broad_answer_read_as_a_timeline(browser, server, scheme):
-    page = open_app(browser, server, color_scheme=scheme)
-    ask(page, BROAD_QUESTION)
-    headings = last_answer(page).locator("h3.meeting")
+    page, answer = answer_with_context_open(browser, server, scheme, BROAD_QUESTION)
+    headings = answer.locator("h3.meeting")
     assert headings.count() >= 2 and headings.first.is_visible()  # a heading a meeting, oldest first
-    last_answer(page).locator(".citation summary").last.click()
-    assert last_answer(page).locator(".citation details[open] mark").first.is_visible()
     assert_no_blocking_violations(page, f"the chat with a broad question's overview ({scheme} mode)")
     page.close()
 
