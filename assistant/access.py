@@ -1,13 +1,16 @@
 """Who may see and do what in the web app: logins, the staff role, and the guards on its routes.
 
 Members sign in with `--auth` logins (or none, when login is off); staff with `--staff` logins,
-which also open the "Add a report" and "Insights" tabs. Both use Gradio's one login page. Two guards sit in
-front of every route: a visitor who has not signed in sees no API description, and only a staff
-login may upload a file, on any upload route (403 for everyone else, members included).
+which also open the "Add a report" and "Insights" tabs. Both use Gradio's one login page. Programs
+calling the JSON API send an API token instead (`--api-token`, as `Authorization: Bearer`). Three
+guards sit in front of every route: a visitor who has not signed in sees no API description, only a
+staff login may upload a file, on any upload route (403 for everyone else, members included), and
+the JSON API takes a login or a token whenever either is set up.
 """
 
 from __future__ import annotations
 
+import hmac
 import re
 
 from starlette.middleware.base import BaseHTTPMiddleware
@@ -88,3 +91,36 @@ class StaffOnlyUploads(BaseHTTPMiddleware):
             return JSONResponse({"error": "only staff signed in with a --staff login may upload files"},
                                 status_code=403)
         return await call_next(request)
+
+
+def parse_tokens(value: str | None) -> frozenset[str]:
+    """'TOKEN[,TOKEN…]' → the API tokens; a token shorter than 16 characters is refused as guessable."""
+    tokens = frozenset(t.strip() for t in (value or "").split(",") if t.strip())
+    if any(len(t) < 16 for t in tokens):
+        raise ValueError("an API token must be at least 16 characters (e.g. from `openssl rand -hex 24`)")
+    return tokens
+
+
+class ApiAccess(BaseHTTPMiddleware):
+    """Guard the JSON API (`prefix`): with login on or API tokens set, a request needs a signed-in
+    session or `Authorization: Bearer TOKEN`; 401 without either, 403 for a token that is not one of ours.
+
+    Gradio guards its own routes with its login; this covers the routes it does not know of."""
+
+    def __init__(self, app, prefix: str, tokens: frozenset[str]):
+        super().__init__(app)
+        self.prefix, self.tokens = prefix, tokens
+
+    async def dispatch(self, request: Request, call_next) -> Response:
+        login_on = bool(getattr(request.app, "auth", None))
+        if not request.url.path.startswith(self.prefix) or not (login_on or self.tokens):
+            return await call_next(request)
+        scheme, _, sent = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() == "bearer" and sent:
+            if any(hmac.compare_digest(sent.strip().encode(), t.encode()) for t in self.tokens):
+                return await call_next(request)
+            return JSONResponse({"error": "this API token is not accepted here"}, status_code=403)
+        if login_on and signed_in_user(request) is not None:
+            return await call_next(request)
+        return JSONResponse({"error": "sign in, or send an API token as 'Authorization: Bearer TOKEN'"},
+                            status_code=401, headers={"WWW-Authenticate": "Bearer"})

@@ -14,16 +14,18 @@ import json
 import os
 import re
 import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import gradio as gr
 from starlette.middleware import Middleware
+from starlette.routing import BaseRoute
 
-from .access import HideApiFromStrangers, StaffOnlyUploads, is_staff, logins, staff_names
+from .access import ApiAccess, HideApiFromStrangers, StaffOnlyUploads, is_staff, logins, parse_tokens, staff_names
 from .add_tab import add_report_view
 from .answer import Abstention, Answer, Citation
+from .api import PREFIX as API_PREFIX
+from .asking import ask_logged
 from .chat_feedback import feedback_view
 from .decisions import Decision
 from .errors import BadFilter
@@ -246,8 +248,10 @@ def decisions_view(assistant: Assistant) -> None:
 
 
 def build_app(assistant: Assistant, staff: str | None = None, usage: UsageLog | None = None,
-              eval_file: Path = EVAL_FILE) -> gr.Blocks:
+              eval_file: Path = EVAL_FILE, read_only: bool = False) -> gr.Blocks:
     """The web app; `staff` ('USER:PASSWORD,…') are the logins that may add reports and see insights.
+
+    A `read_only` replica serves an index it shares with others, so it has no "Add a report" tab.
 
     With a `usage` log, every question asked (in the chat or through the API) is logged, answers get
     thumbs for feedback, and staff get the Insights tab, which adds eval questions to `eval_file`.
@@ -256,13 +260,7 @@ def build_app(assistant: Assistant, staff: str | None = None, usage: UsageLog | 
     assistant.ask(EXAMPLES[0])  # warm up: the first pass through the model is slower than the rest
 
     def ask(question: str | Question, filters: Filters) -> tuple[Answer, str | None]:
-        """The answer, and its id in the usage log (None when nothing is logged, or nothing was asked).
-        Logging only queues a write, so the answer never waits for the database."""
-        started = time.perf_counter()
-        result = assistant.ask(question, filters=filters)
-        if usage is None or result.abstention is Abstention.EMPTY_QUESTION:
-            return result, None
-        return result, usage.record(result, assistant.index_version, round(1000 * (time.perf_counter() - started)))
+        return ask_logged(assistant, usage, question, filters)
 
     def respond(typed: str, history: list, previous: Question | None, asked: dict[int, str], meeting: str,
                 date_from: str, date_to: str) -> Iterator[tuple[list, str, Question | None, dict[int, str]]]:
@@ -313,24 +311,29 @@ def build_app(assistant: Assistant, staff: str | None = None, usage: UsageLog | 
                     with gr.Accordion("Filter by meeting", open=True):
                         meeting = gr.Dropdown(_meeting_choices(assistant.reports), value="", label="Meeting",
                                               elem_id="meeting")
-                        date_from = gr.Textbox(label="From", placeholder=DATE_HINT)
-                        date_to = gr.Textbox(label="To", placeholder=DATE_HINT)
+                        date_from = gr.Textbox("", label="From", placeholder=DATE_HINT)
+                        date_to = gr.Textbox("", label="To", placeholder=DATE_HINT)
                     with gr.Accordion("Meetings in the reports", open=True):
                         meetings = gr.Markdown(meetings_list(assistant.reports), elem_id="meetings")
 
         with gr.Tab("Decisions", elem_id="decisions-tab"):
             decisions_view(assistant)
 
-        with gr.Tab("Add a report", elem_id="add-tab", visible=False) as add_tab:
-            add_report_view(assistant, staff_users, [meeting, meetings],
-                            lambda: (gr.Dropdown(choices=_meeting_choices(assistant.reports)),
-                                     meetings_list(assistant.reports)))
-        staff_tabs = [add_tab] + ([insights_tab(assistant, usage, staff_users, eval_file)] if usage else [])
+        staff_tabs = []
+        if not read_only:
+            with gr.Tab("Add a report", elem_id="add-tab", visible=False) as add_tab:
+                add_report_view(assistant, staff_users, [meeting, meetings],
+                                lambda: (gr.Dropdown(choices=_meeting_choices(assistant.reports)),
+                                         meetings_list(assistant.reports)))
+            staff_tabs.append(add_tab)
+        if usage:
+            staff_tabs.append(insights_tab(assistant, usage, staff_users, eval_file))
 
         def show_to_staff(request: gr.Request) -> dict[gr.Tab, gr.Tab]:
             return {tab: gr.Tab(visible=is_staff(request, staff_users)) for tab in staff_tabs}
 
-        demo.load(show_to_staff, None, staff_tabs, api_visibility="private")
+        if staff_tabs:
+            demo.load(show_to_staff, None, staff_tabs, api_visibility="private")
 
         previous = gr.State(None)  # the conversation's last question, as read
         inputs = [box, chatbot, previous, asked, meeting, date_from, date_to]
@@ -344,15 +347,21 @@ def build_app(assistant: Assistant, staff: str | None = None, usage: UsageLog | 
 
 
 def launch(demo: gr.Blocks, host: str | None, port: int | None, auth: str | None, staff: str | None = None,
-           block: bool = True, concurrency: int = 8):
+           block: bool = True, concurrency: int = 8, routes: list[BaseRoute] | None = None,
+           api_tokens: str | None = None):
     """Serve the app; `concurrency` questions are answered at once (Gradio's default is one).
 
-    `auth` are the members' logins, `staff` the staff's (the same string given to `build_app`)."""
+    `auth` are the members' logins, `staff` the staff's (the same string given to `build_app`);
+    `routes` (the JSON API, `api.routes`) are served by the same server, guarded by the same logins
+    and by `api_tokens` ('TOKEN[,TOKEN…]', else $NEC_ASSISTANT_API_TOKENS)."""
     demo.queue(default_concurrency_limit=concurrency)
+    tokens = parse_tokens(api_tokens or os.environ.get("NEC_ASSISTANT_API_TOKENS"))
     return demo.launch(
         server_name=host, server_port=port, auth=logins(auth or os.environ.get("NEC_ASSISTANT_AUTH"), staff),
         auth_message="NEC Assistant: sign in", prevent_thread_lock=not block, show_error=True, css=CSS,
         footer_links=["api"], quiet=not block, max_file_size=MAX_REPORT_BYTES,
-        app_kwargs={"middleware": [Middleware(HideApiFromStrangers),
-                                   Middleware(StaffOnlyUploads, staff=staff_names(staff))]},
+        app_kwargs={"routes": routes or [], "openapi_url": None,  # the API's own spec is at /api/v1/openapi.json
+                    "middleware": [Middleware(HideApiFromStrangers),
+                                   Middleware(StaffOnlyUploads, staff=staff_names(staff)),
+                                   Middleware(ApiAccess, prefix=API_PREFIX, tokens=tokens)]},
     )

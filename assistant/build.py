@@ -1,7 +1,8 @@
 """Make the index for a corpus: what to read and embed, what to reuse, and when to rebuild.
 
 The manifest records what an index was built from (model, chunker, ingestion code, every corpus
-file's sha256); when that no longer matches, the index is rebuilt and the reason is said. Reports
+file's sha256); when that no longer matches, the index is rebuilt and the reason is said (a
+read-only replica, `open_read_only`, says it and serves the index as it is). Reports
 whose file is unchanged keep their chunks and vectors, so adding a report embeds that report alone.
 """
 
@@ -203,6 +204,12 @@ def build(corpus_dir: Path, index_dir: Path, embedder: Embedder, chunker: Chunke
     return index
 
 
+def _listed(reasons: list[str], shown: int = 5) -> str:
+    """The first reasons, and how many more: a whole corpus changed would fill the log."""
+    more = f" (+{len(reasons) - shown} more)" if len(reasons) > shown else ""
+    return "; ".join(reasons[:shown]) + more
+
+
 def open_index(corpus_dir: Path, index_dir: Path, embedder: Embedder, chunker: Chunker | None = None,
                log: Callable[[str], None] = lambda msg: print(msg, file=sys.stderr), progress: bool = False) -> Index:
     """The index for this corpus: loaded when it is current, (re)built when missing or stale.
@@ -217,7 +224,7 @@ def open_index(corpus_dir: Path, index_dir: Path, embedder: Embedder, chunker: C
         reasons = [str(exc)]
     if not reasons:
         return index
-    log("building the index: " + "; ".join(reasons[:5]) + (f" (+{len(reasons) - 5} more)" if len(reasons) > 5 else ""))
+    log("building the index: " + _listed(reasons))
     try:
         return build(corpus_dir, index_dir, embedder, chunker, log=log, progress=progress, in_service=index)
     except (IngestError, IndexUnavailable) as exc:
@@ -225,3 +232,28 @@ def open_index(corpus_dir: Path, index_dir: Path, embedder: Embedder, chunker: C
             raise
         log(f"the new index could not be built ({exc}); still serving the index built {index.manifest.get('built_at')}")
         return index
+
+
+def open_read_only(corpus_dir: Path, index_dir: Path, embedder: Embedder, chunker: Chunker | None = None,
+                   log: Callable[[str], None] = lambda msg: print(msg, file=sys.stderr)) -> Index:
+    """The index in `index_dir` as it is, never built, refreshed or written: replicas share one index
+    that `nec-assistant index` built once. The reports are in the index, so the corpus is only read,
+    when present, to say in the log that the index is stale; a stale index is served all the same."""
+    try:
+        index = store.load(index_dir)
+    except IndexUnavailable as exc:
+        raise IndexUnavailable(f"{exc}; read-only serving never builds one: run "
+                               f"`nec-assistant index --corpus {corpus_dir} --index {index_dir}` first") from exc
+    if not corpus_dir.is_dir():
+        log(f"no corpus at {corpus_dir}: serving the index in {index_dir} without checking it is current")
+        return index
+    try:
+        expected = expected_manifest(corpus_dir, chunker or Chunker(model_fits=embedder.fits), embedder)
+    except (OSError, IngestError) as exc:  # an unreadable file or meetings.toml: a replica serves regardless
+        log(f"serving the index in {index_dir} without checking it against {corpus_dir}: {exc}")
+        return index
+    reasons = stale_reasons(index.manifest, expected)
+    if reasons:
+        log(f"the index in {index_dir} is stale against {corpus_dir}: {_listed(reasons)}; "
+            "serving it anyway, read-only: rebuild it with `nec-assistant index`")
+    return index

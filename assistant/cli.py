@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 from .errors import BadFilter, IndexUnavailable, IngestError, QAFormatError
-from .usage_log import DB_NAME, KEEP_DAYS, UnusableLog, UsageLog, backup, data_dir, read
+from .usage_log import KEEP_DAYS, Store, UnusableLog, UsageLog, backup, data_dir, read, store_for
 
 
 def _paths(parser: argparse.ArgumentParser) -> None:
@@ -44,10 +44,10 @@ def _parse_filters(args: argparse.Namespace):
     return Filters.parse(args.meeting, args.date_from, args.date_to)
 
 
-def _assistant(args: argparse.Namespace):
+def _assistant(args: argparse.Namespace, read_only: bool = False):
     from .service import Assistant
 
-    return Assistant.open(args.corpus, args.index, progress=sys.stderr.isatty())
+    return Assistant.open(args.corpus, args.index, progress=sys.stderr.isatty(), read_only=read_only)
 
 
 def cmd_index(args: argparse.Namespace) -> None:
@@ -129,24 +129,31 @@ def cmd_decisions(args: argparse.Namespace) -> None:
 def _data(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data", type=Path, default=None,
                         help="folder of the usage log (default: $NEC_ASSISTANT_DATA, else data/ beside the corpus)")
+    parser.add_argument("--database", default=None, metavar="URL",
+                        help="keep the usage log in this PostgreSQL database instead, postgresql://USER@HOST:PORT/DB, "
+                             "for several replicas sharing one log (default: $NEC_ASSISTANT_DATABASE, else SQLite "
+                             "in --data)")
 
 
-def _usage_path(args: argparse.Namespace) -> Path:
-    return data_dir(args.data, args.corpus) / DB_NAME
+def _usage_store(args: argparse.Namespace) -> Store:
+    return store_for(args.database, data_dir(args.data, args.corpus))
 
 
 def usage_log(args: argparse.Namespace) -> UsageLog | None:
     """The usage log `serve` writes, or None with --no-log."""
-    return None if args.no_log else UsageLog(data_dir(args.data, args.corpus), keep_days=args.keep_days)
+    return None if args.no_log else UsageLog(_usage_store(args), keep_days=args.keep_days)
 
 
 def cmd_serve(args: argparse.Namespace) -> None:
+    from .api import routes
     from .app import build_app, launch
 
     staff = args.staff or os.environ.get("NEC_ASSISTANT_STAFF")
     usage = usage_log(args)
     try:
-        launch(build_app(_assistant(args), staff, usage), args.host, args.port, args.auth, staff)
+        assistant = _assistant(args, args.read_only)
+        launch(build_app(assistant, staff, usage, read_only=args.read_only), args.host, args.port, args.auth,
+               staff, routes=routes(assistant, usage), api_tokens=args.api_token)
     finally:
         if usage:
             usage.close()
@@ -157,7 +164,7 @@ def cmd_insights(args: argparse.Namespace) -> None:
     from .retrieve import Filters
 
     dates = Filters.parse(None, args.date_from, args.date_to)
-    found = summarise(read(_usage_path(args), dates.date_from, dates.date_to), dates.date_from, dates.date_to)
+    found = summarise(read(_usage_store(args), dates.date_from, dates.date_to), dates.date_from, dates.date_to)
     print(json.dumps(found.to_dict(), ensure_ascii=False, indent=2) if args.json else format_insights(found))
 
 
@@ -165,7 +172,7 @@ def cmd_feedback_export(args: argparse.Namespace) -> None:
     """Without --pick: each not-helpful answer with the passages to pick from. With: the eval items written."""
     from .insights import eval_item, passage_at, write_items
 
-    logged = {q.id: q for q in read(_usage_path(args))}
+    logged = {q.id: q for q in read(_usage_store(args))}
     picks = []
     for pick in args.pick:
         qid, _, passage = pick.partition("=")
@@ -197,9 +204,9 @@ def cmd_feedback_export(args: argparse.Namespace) -> None:
 
 
 def cmd_backup(args: argparse.Namespace) -> None:
-    path = _usage_path(args)
-    count = backup(path, args.file)
-    print(f"copied {path} to {args.file}: {count} questions, {args.file.stat().st_size / 1024:.0f} KB")
+    where = _usage_store(args)
+    count = backup(where, args.file)
+    print(f"copied {where.name} to {args.file}: {count} questions, {args.file.stat().st_size / 1024:.0f} KB")
 
 
 def cmd_add(args: argparse.Namespace) -> None:
@@ -339,10 +346,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--staff", default=None,
                    help="staff logins, USER:PASSWORD[,…], who may add reports and see insights in the web app; "
                         "login is then on for everyone (default: $NEC_ASSISTANT_STAFF, else no staff)")
+    p.add_argument("--api-token", default=None, metavar="TOKEN[,TOKEN…]",
+                   help="tokens that programs send as 'Authorization: Bearer TOKEN' to use /api/v1; with tokens or "
+                        "logins set, the API takes nothing else (default: $NEC_ASSISTANT_API_TOKENS, else none)")
     _data(p)
     p.add_argument("--keep-days", type=int, default=KEEP_DAYS, metavar="DAYS",
                    help=f"delete logged questions older than this at start (default {KEEP_DAYS})")
     p.add_argument("--no-log", action="store_true", help="log no questions and no feedback; no feedback buttons")
+    p.add_argument("--read-only", action="store_true",
+                   default=os.environ.get("NEC_ASSISTANT_READ_ONLY", "").lower() in ("1", "true", "yes"),
+                   help="serve the index in --index as it is, for replicas sharing one: never build, refresh or "
+                        "write it, no 'Add a report' tab; a stale index is said and served (default: "
+                        "$NEC_ASSISTANT_READ_ONLY=1)")
     _paths(p)
     p.set_defaults(run=cmd_serve)
 

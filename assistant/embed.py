@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
@@ -22,6 +23,15 @@ from .weights import MODEL_NAME, model_dir, onnx_model
 # Texts per ONNX Runtime call. Small batches of like-length texts beat large ones on this CPU
 # (bench/benchmark.py measures batch sizes; figures in docs/benchmarks.md).
 BATCH_SIZE = 4
+# Questions asked at once are encoded together, up to this many a call (see `_encode_one`).
+QUESTIONS_AT_ONCE = 8
+
+
+@dataclass
+class _Waiting:
+    """A text waiting to be encoded, and its vector once it is."""
+    text: str
+    vector: np.ndarray | None = None
 
 
 class Embedder:
@@ -34,6 +44,8 @@ class Embedder:
         # One encode at a time: ONNX Runtime already spreads one over the cores, and concurrent
         # calls from the web app's worker threads only fight over them.
         self._lock = threading.Lock()
+        self._waiting: list[_Waiting] = []  # single texts queued behind the encode in progress
+        self._queue_lock = threading.Lock()
 
     @cached_property
     def _folder(self):
@@ -77,6 +89,8 @@ class Embedder:
 
     def encode(self, texts: list[str], batch_size: int = BATCH_SIZE, progress: bool = False) -> np.ndarray:
         """Unit vectors, one row per text; texts of like length are batched together to pad less."""
+        if len(texts) == 1 and not progress:
+            return self._encode_one(texts[0])[None, :]
         out = np.zeros((len(texts), self.dimensions), dtype=np.float32)
         if not texts:
             return out
@@ -89,12 +103,34 @@ class Embedder:
         with self._lock:
             for start in batches:
                 rows = order[start:start + batch_size]
-                tokens = self.tokenizer([texts[i] for i in rows], padding=True, truncation=True,
-                                        max_length=self.max_tokens, return_tensors="np")
-                mask = tokens["attention_mask"].astype(np.int64)
-                hidden = self.session.run(None, {"input_ids": tokens["input_ids"].astype(np.int64),
-                                                 "attention_mask": mask})[0]
-                summed = (hidden * mask[..., None]).sum(axis=1)
-                mean = summed / np.maximum(mask.sum(axis=1, keepdims=True), 1)
-                out[rows] = mean / np.maximum(np.linalg.norm(mean, axis=1, keepdims=True), 1e-12)
+                out[rows] = self._run([texts[i] for i in rows])
         return out
+
+    def _encode_one(self, text: str) -> np.ndarray:
+        """One text (a question), encoded together with any others asked meanwhile.
+
+        While the model encodes one question, those asked after it queue; whoever takes the model
+        next encodes every queued question in one call and hands each its vector. Alone, a question
+        waits for nothing; under load, one call for four questions costs about a quarter less CPU
+        a question than four calls (bench/throughput.py, docs/benchmarks.md)."""
+        mine = _Waiting(text)
+        with self._queue_lock:
+            self._waiting.append(mine)
+        while mine.vector is None:
+            with self._lock:
+                if mine.vector is not None:  # encoded by whoever held the model before us
+                    break
+                with self._queue_lock:
+                    batch, self._waiting = self._waiting[:QUESTIONS_AT_ONCE], self._waiting[QUESTIONS_AT_ONCE:]
+                for waiting, vector in zip(batch, self._run([w.text for w in batch])):
+                    waiting.vector = vector
+        return mine.vector
+
+    def _run(self, texts: list[str]) -> np.ndarray:
+        """One call of the model: the texts' unit vectors (mean of the token vectors, as sentence-transformers)."""
+        tokens = self.tokenizer(texts, padding=True, truncation=True, max_length=self.max_tokens, return_tensors="np")
+        mask = tokens["attention_mask"].astype(np.int64)
+        hidden = self.session.run(None, {"input_ids": tokens["input_ids"].astype(np.int64), "attention_mask": mask})[0]
+        summed = (hidden * mask[..., None]).sum(axis=1)
+        mean = summed / np.maximum(mask.sum(axis=1, keepdims=True), 1)
+        return mean / np.maximum(np.linalg.norm(mean, axis=1, keepdims=True), 1e-12)

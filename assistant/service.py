@@ -17,10 +17,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from .answer import Answer, answer
-from .build import build, open_index
+from .build import build, open_index, open_read_only
 from .decisions import Decision, select
 from .embed import Embedder
-from .errors import IngestError
+from .errors import IndexUnavailable, IngestError
 from .index import Index
 from .ingest import Report
 from .intake import Facts, Staged, file_reports, stage
@@ -35,20 +35,23 @@ class Assistant:
     """Questions about one corpus, answered from its index with one embedding model."""
 
     def __init__(self, index: Index, embedder: Embedder, corpus_dir: Path | None = None,
-                 index_dir: Path | None = None):
+                 index_dir: Path | None = None, read_only: bool = False):
         self.embedder, self.corpus_dir, self.index_dir = embedder, corpus_dir, index_dir
+        self.read_only = read_only  # a replica of a shared index: `add` is refused, nothing is written
         self._retriever = Retriever(index, embedder)
         self._adding = threading.Lock()  # one addition at a time; questions never wait for it
         self._version: tuple[Index, str] | None = None  # index_version, worked out once per index
 
     @classmethod
     def open(cls, corpus_dir: Path, index_dir: Path, embedder: Embedder | None = None,
-             log: Callable[[str], None] = lambda msg: print(msg, file=sys.stderr), progress: bool = False
-             ) -> Assistant:
-        """The assistant for a corpus, building or refreshing its index first when it is missing or stale."""
+             log: Callable[[str], None] = lambda msg: print(msg, file=sys.stderr), progress: bool = False,
+             read_only: bool = False) -> Assistant:
+        """The assistant for a corpus, building or refreshing its index first when it is missing or stale;
+        `read_only`, the index as it is (see `build.open_read_only`), for replicas sharing one index."""
         embedder = embedder or Embedder()
-        return cls(open_index(corpus_dir, index_dir, embedder, log=log, progress=progress), embedder,
-                   corpus_dir, index_dir)
+        index = (open_read_only(corpus_dir, index_dir, embedder, log=log) if read_only
+                 else open_index(corpus_dir, index_dir, embedder, log=log, progress=progress))
+        return cls(index, embedder, corpus_dir, index_dir, read_only)
 
     @property
     def retriever(self) -> Retriever:
@@ -103,6 +106,9 @@ class Assistant:
             log: Callable[[str], None] = lambda _: None) -> list[Staged]:
         """Add report files to the corpus and the index, then answer from the new index; nothing is
         added when a file cannot be read. Only the new reports are embedded."""
+        if self.read_only:
+            raise IndexUnavailable(f"the index in {self.index_dir} is open read-only: add reports where it is "
+                                   "built, with `nec-assistant add`, and restart the replicas")
         with self._adding, tempfile.TemporaryDirectory(prefix="nec-staging-") as folder:
             staged = self.stage(files, facts, Path(folder))
             file_reports(staged, facts, self.corpus_dir, who, how)

@@ -85,6 +85,7 @@ def save(index: Index, index_dir: Path) -> None:
     in their manifest entry: they were checked when it loaded, and segment files never change."""
     index_dir.mkdir(parents=True, exist_ok=True)
     build_dir = Path(tempfile.mkdtemp(prefix=f"build-{time.strftime('%Y%m%d-%H%M%S')}-", dir=index_dir))
+    build_dir.chmod(0o755)  # mkdtemp's 0700 would hide the index from replicas running as another user
     written = ["reports.json", "decisions.json", "decisions.npy"]
     chunk_start = sentence_start = 0
     for segment in index.manifest["segments"]:

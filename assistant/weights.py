@@ -121,6 +121,7 @@ def onnx_model(folder: Path) -> Path:
                               input_names=["input_ids", "attention_mask"], output_names=["token_embeddings"],
                               dynamic_axes={"input_ids": axes, "attention_mask": axes, "token_embeddings": axes},
                               opset_version=17, dynamo=False)
+        os.chmod(partial, 0o644)  # mkstemp's 0600 would hide the model from a server run as another user
         os.replace(partial, target)
     finally:
         Path(partial).unlink(missing_ok=True)

@@ -19,6 +19,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 MARKDOWN, CHART = "benchmarks.md", "benchmark-latency.png"
+THROUGHPUT, THROUGHPUT_CHART = "throughput.json", "throughput.png"  # written by bench/throughput.py
 TARGETS = {  # from the issue: (what, limit, unit)
     "search_100k": ("search p95 at 100k chunks", 50.0, "ms"),
     "search_1m": ("search p95 at 1M chunks", 100.0, "ms"),
@@ -165,7 +166,76 @@ def write_chart(results: dict, path: Path) -> None:
     plt.close(fig)
 
 
-def markdown(results: dict, json_path: Path) -> str:
+def throughput_rows(t: dict) -> list[list]:
+    return [[r["endpoint"], r["clients"], r["answers_per_s"], r["p50_ms"], r["p95_ms"], r["max_ms"], r["answers"],
+             r["errors"]] for r in t["runs"]]
+
+
+def throughput_verdicts(t: dict) -> list[str]:
+    """PASS/MISS for the issue's throughput targets, judged from the figures."""
+    lines = []
+    for endpoint, target in t["targets"].items():
+        run = next((r for r in t["runs"] if r["endpoint"] == endpoint and r["clients"] == target["clients"]), None)
+        if run is None:
+            lines.append(f"----  {endpoint} at {target['clients']} clients: not measured")
+            continue
+        for key, better in (("answers_per_s", max), ("p95_ms", min)):
+            if key in target:
+                met = better(run[key], target[key]) == run[key]
+                sign = "≥" if better is max else "<"
+                lines.append(f"{'PASS' if met else 'MISS'}  {endpoint} at {target['clients']} clients: {key} "
+                             f"{sign} {target[key]:g}: {run[key]:g}")
+    return lines
+
+
+def write_throughput_chart(t: dict, path: Path) -> None:
+    """Answers per second and p95 against concurrent clients, one line per endpoint."""
+    fig, (rate, p95) = plt.subplots(1, 2, figsize=(9, 3.8))
+    for endpoint in dict.fromkeys(r["endpoint"] for r in t["runs"]):
+        runs = [r for r in t["runs"] if r["endpoint"] == endpoint]
+        label = {"api": "POST /api/v1/ask", "gradio": "Gradio /answer"}.get(endpoint, endpoint)
+        rate.plot([r["clients"] for r in runs], [r["answers_per_s"] for r in runs], "-o", label=label)
+        p95.plot([r["clients"] for r in runs], [r["p95_ms"] for r in runs], "-o", label=label)
+    for endpoint, target in t["targets"].items():
+        if "answers_per_s" in target:
+            rate.plot([target["clients"]], [target["answers_per_s"]], "r_", markersize=18, mew=2)
+        p95.plot([target["clients"]], [target["p95_ms"]], "r_", markersize=18, mew=2)
+    for ax, title, unit in ((rate, "answers per second", "answers/s"), (p95, "p95 answer time", "ms")):
+        ax.set_xscale("log", base=2)
+        ax.set_xlabel("concurrent clients")
+        ax.set_ylabel(unit)
+        ax.set_title(title)
+        ax.grid(True, alpha=0.3)
+    rate.plot([], [], "r_", markersize=10, mew=2, label="target")
+    rate.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def throughput_markdown(t: dict) -> list[str]:
+    return [
+        f"## Throughput: answers per second through the server ({t['cpus']} CPUs, {t['measured']})",
+        "",
+        f"`python -m bench.throughput`: the app as its own process (`serve --no-log --read-only`), and from this "
+        f"process 1, 8 and 32 clients, each asking the {t['questions']} questions of `eval/qa.jsonl` and "
+        f"`eval/holdout.jsonl` one after another for {t['seconds']:g} s, through `POST /api/v1/ask` and through "
+        "the chat's Gradio endpoint (`/gradio_api/call/answer`, then its event stream). Times are per answer, "
+        "as the client saw them.",
+        "",
+        "```",
+        *throughput_verdicts(t),
+        "```",
+        "",
+        markdown_table(["endpoint", "clients", "answers/s", "p50 ms", "p95 ms", "max ms", "answers", "errors"],
+                       throughput_rows(t)),
+        "",
+        f"![answers per second and p95 against clients]({THROUGHPUT_CHART})",
+        "",
+    ]
+
+
+def markdown(results: dict, json_path: Path, throughput: dict | None = None) -> str:
     """docs/benchmarks.md: every table, the chart, the targets, the profile, and how to rerun."""
     env, settings = results["environment"], results["settings"]
     parts = [
@@ -192,6 +262,8 @@ def markdown(results: dict, json_path: Path) -> str:
         "```",
         "",
     ]
+    if throughput:
+        parts += throughput_markdown(throughput)
     for title, header, rows in tables(results):
         parts += [f"## {title}", "", markdown_table(header, rows), ""]
     parts += [f"![search latency vs corpus size]({CHART})", ""]
@@ -255,10 +327,13 @@ def console(results: dict) -> str:
 
 def render(results: dict, json_path: Path) -> list[Path]:
     """Write the markdown and the chart beside the results' JSON file; returns the paths written."""
-    chart, doc = json_path.parent / CHART, json_path.parent / MARKDOWN
+    chart, doc, measured = json_path.parent / CHART, json_path.parent / MARKDOWN, json_path.parent / THROUGHPUT
     write_chart(results, chart)
-    doc.write_text(markdown(results, json_path.resolve()), encoding="utf-8")
-    return [doc, chart]
+    throughput = json.loads(measured.read_text(encoding="utf-8")) if measured.is_file() else None
+    if throughput:
+        write_throughput_chart(throughput, json_path.parent / THROUGHPUT_CHART)
+    doc.write_text(markdown(results, json_path.resolve(), throughput), encoding="utf-8")
+    return [doc, chart] + ([json_path.parent / THROUGHPUT_CHART] if throughput else [])
 
 
 def main() -> None:

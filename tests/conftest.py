@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from assistant.api import routes as api_routes
 from assistant.app import build_app, launch
 from assistant.build import build
 from assistant.embed import Embedder
@@ -99,8 +100,18 @@ def make_corpus(tmp_path: Path):
 
 @pytest.fixture(scope="session")
 def server(assistant):
-    """The real app, served on a free local port for the whole test run."""
+    """The real app with its JSON API, served on a free local port for the whole test run."""
     demo = build_app(assistant)
-    _, url, _ = launch(demo, "127.0.0.1", free_port(), auth=None, block=False)
+    _, url, _ = launch(demo, "127.0.0.1", free_port(), auth=None, block=False, routes=api_routes(assistant))
     yield url
     demo.close()
+
+
+@pytest.fixture(scope="session")
+def postgresql():
+    """A real PostgreSQL server on loopback for the whole run (tests/postgresql_server.py): `new_database()` gives
+    a test its own database. Skipped where PostgreSQL is not installed, failed instead with NEC_REQUIRE_SERVERS=1."""
+    from postgresql_server import started
+
+    with started() as server:
+        yield server

@@ -20,13 +20,15 @@ from pathlib import Path
 import pytest
 from gradio_client import Client
 
-from assistant import usage_log
+from assistant import usage_sqlite
 from assistant.app import build_app, launch
 from assistant.build import build
 from assistant.cli import build_parser, usage_log as cli_usage_log
 from assistant.net import free_port
 from assistant.service import Assistant
-from assistant.usage_log import UsageLog
+from assistant.usage_log import DB_NAME, Store, UsageLog
+from assistant.usage_postgres import PostgresStore
+from assistant.usage_sqlite import SQLiteStore
 from conftest import ROOT
 
 QUESTIONS = ["Who was re-elected Party Treasurer?", "How many Refounding Labour Fund bids were approved?",
@@ -53,30 +55,36 @@ def ask(url: str, question: str, auth: tuple[str, str] | None = None) -> dict:
     return Client(url, auth=auth, verbose=False).predict(question, "", "", "", api_name="/answer")
 
 
-def count(path: Path, where: str = "1") -> int:
-    db = sqlite3.connect(path)
-    try:
-        return db.execute(f"SELECT count(*) FROM questions WHERE {where}").fetchone()[0]
-    finally:
-        db.close()
+def count(where: Path | Store, condition: str = "TRUE") -> int:
+    """Questions in the log's database (the SQLite file at `where`, or a Store) that meet `condition`."""
+    with (where if isinstance(where, Store) else SQLiteStore(where)).snapshot() as db:
+        return db.execute(f"SELECT count(*) FROM questions WHERE {condition}").fetchone()[0]
 
 
-def test_sixteen_clients_asking_while_feedback_is_written_lose_no_row(small, tmp_path):
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request, tmp_path) -> Store:
+    """The log in its SQLite file, or in a new database on the test run's PostgreSQL server."""
+    if request.param == "sqlite":
+        return SQLiteStore(tmp_path / "data" / DB_NAME)
+    return PostgresStore(request.getfixturevalue("postgresql").new_database())
+
+
+def test_sixteen_clients_asking_while_feedback_is_written_lose_no_row(small, store):
     clients, rounds = 16, 25
-    usage = UsageLog(tmp_path / "data")
+    usage = UsageLog(store)
     marked: dict[str, bool] = {}
     done = threading.Event()
 
     def give_feedback() -> None:
         """Marks each answer as it appears in the database, the way members' thumbs arrive: mid-run."""
-        db = sqlite3.connect(usage.path)
         while not done.is_set():
-            for (qid,) in db.execute("SELECT id FROM questions WHERE helpful IS NULL").fetchall():
+            with store.snapshot() as db:
+                unmarked = db.execute("SELECT id FROM questions WHERE helpful IS NULL").fetchall()
+            for (qid,) in unmarked:
                 if qid not in marked:
                     marked[qid] = len(marked) % 3 != 0
                     usage.feedback(qid, marked[qid], None if marked[qid] else "didn't answer")
             time.sleep(0.005)
-        db.close()
 
     def client(n: int) -> list[dict | Exception]:
         api = Client(url, verbose=False)
@@ -102,13 +110,13 @@ def test_sixteen_clients_asking_while_feedback_is_written_lose_no_row(small, tmp
     usage.close()
 
     errors = [r for r in replies if isinstance(r, Exception)]
-    rows = count(usage.path)
-    print(f"\n{len(replies) - len(errors)} answers, {rows} rows, {len(marked)} marked, "
-          f"{count(usage.path, 'helpful IS NOT NULL')} marks in the database")
+    rows = count(store)
+    print(f"\n{store.name}: {len(replies) - len(errors)} answers, {rows} rows, {len(marked)} marked, "
+          f"{count(store, 'helpful IS NOT NULL')} marks in the database")
     assert not errors and len(replies) == clients * rounds
     assert rows == clients * rounds
-    assert marked and count(usage.path, "helpful IS NOT NULL") == len(marked)
-    assert count(usage.path, "helpful = 0 AND comment = 'didn''t answer'") == sum(not m for m in marked.values())
+    assert marked and count(store, "helpful IS NOT NULL") == len(marked)
+    assert count(store, "helpful = FALSE AND comment = 'didn''t answer'") == sum(not m for m in marked.values())
 
 
 @contextmanager
@@ -174,7 +182,7 @@ def test_every_question_is_answered_and_the_log_names_the_problem_when_the_datab
 
 
 def test_a_locked_database_never_holds_up_an_answer(small, tmp_path, caplog, monkeypatch):
-    monkeypatch.setattr(usage_log, "BUSY_SECONDS", 0.5)
+    monkeypatch.setattr(usage_sqlite, "BUSY_SECONDS", 0.5)
     usage = UsageLog(tmp_path / "data")
     with caplog.at_level(logging.ERROR, logger="nec_assistant.usage"), serving(small, usage) as url:
         other = sqlite3.connect(usage.path, isolation_level=None)
