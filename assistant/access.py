@@ -17,6 +17,8 @@ from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from .errors import BadLogin
+
 
 def parse_auth(value: str | None) -> list[tuple[str, str]] | None:
     """'user:pass[,user2:pass2]' → credentials; None or '' → no login."""
@@ -24,7 +26,7 @@ def parse_auth(value: str | None) -> list[tuple[str, str]] | None:
         return None
     pairs = [item.split(":", 1) for item in value.split(",") if item.strip()]
     if any(len(p) != 2 or not p[0] or not p[1] for p in pairs):
-        raise ValueError("auth must be USER:PASSWORD[,USER:PASSWORD…]")
+        raise BadLogin("--auth and --staff take USER:PASSWORD[,USER:PASSWORD…]")
     return [(u, p) for u, p in pairs]
 
 
@@ -33,7 +35,7 @@ def logins(members: str | None, staff: str | None) -> list[tuple[str, str]] | No
     pairs = (parse_auth(members) or []) + (parse_auth(staff) or [])
     names = [user for user, _ in pairs]
     if len(set(names)) != len(names):
-        raise ValueError("a user name is given twice in --auth and --staff")
+        raise BadLogin("a user name is given twice in --auth and --staff")
     return pairs or None
 
 
@@ -97,7 +99,7 @@ def parse_tokens(value: str | None) -> frozenset[str]:
     """'TOKEN[,TOKEN…]' → the API tokens; a token shorter than 16 characters is refused as guessable."""
     tokens = frozenset(t.strip() for t in (value or "").split(",") if t.strip())
     if any(len(t) < 16 for t in tokens):
-        raise ValueError("an API token must be at least 16 characters (e.g. from `openssl rand -hex 24`)")
+        raise BadLogin("an API token must be at least 16 characters (e.g. from `openssl rand -hex 24`)")
     return tokens
 
 

@@ -17,7 +17,7 @@ import textwrap
 import time
 from pathlib import Path
 
-from .errors import BadFilter, IndexUnavailable, IngestError, QAFormatError
+from .errors import BadFilter, BadLogin, IndexUnavailable, IngestError, QAFormatError
 from .usage_log import KEEP_DAYS, Store, UnusableLog, UsageLog, backup, data_dir, read, store_for
 
 
@@ -396,7 +396,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args.run(args)
     # sqlite3.Error: a usage log that cannot be read, a backup to a folder that is not there
-    except (IngestError, IndexUnavailable, QAFormatError, BadFilter, UnusableLog, sqlite3.Error) as exc:
+    except (IngestError, IndexUnavailable, QAFormatError, BadFilter, BadLogin, UnusableLog, sqlite3.Error) as exc:
         print(f"nec-assistant: {exc}", file=sys.stderr)
         return 1
     return 0

@@ -28,3 +28,7 @@ class QAFormatError(Exception):
 
 class BadFilter(ValueError):
     """A meeting or date filter that is not YYYY, YYYY-MM or YYYY-MM-DD; the message names the field."""
+
+
+class BadLogin(ValueError):
+    """A login or API token given to `serve` that cannot be used; the message says which and why."""

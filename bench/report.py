@@ -167,8 +167,26 @@ def write_chart(results: dict, path: Path) -> None:
 
 
 def throughput_rows(t: dict) -> list[list]:
-    return [[r["endpoint"], r["clients"], r["answers_per_s"], r["p50_ms"], r["p95_ms"], r["max_ms"], r["answers"],
-             r["errors"]] for r in t["runs"]]
+    return [[r["endpoint"], r["clients"], r["answers_per_s"], r["p50_ms"], r["p95_ms"], r["max_ms"],
+             r.get("server_cpu_ms", "—"), r["answers"], r["errors"]] for r in t["runs"]]
+
+
+def where_the_time_goes(t: dict) -> list[str]:
+    """The model's share of each answer's CPU, from the figures: what the targets run into."""
+    encode = t.get("encode")
+    api = next((r for r in t["runs"] if r["endpoint"] == "api" and r["clients"] == 8 and r.get("server_cpu_ms")), None)
+    if not encode or not api:
+        return []
+    ceiling = 1000 * t["cpus"] / api["server_cpu_ms"]
+    return [
+        f"Where the time goes: encoding one question with the model alone took p50 {encode['p50_ms']:g} ms "
+        f"({encode['cpu_ms']:g} ms of CPU, {encode['threads']} threads) in the same run, with nothing else running. "
+        f"At 8 clients through the API the server spent {api['server_cpu_ms']:g} ms of CPU per answer, so "
+        f"{t['cpus']} cores give at most {ceiling:.0f} answers a second; retrieval, the answer and HTTP are the "
+        "rest (`answer()` without the encode: ~3 ms). Gradio's queue and event stream cost more CPU per answer "
+        "than the plain API (the table's last columns).",
+        "",
+    ]
 
 
 def throughput_verdicts(t: dict) -> list[str]:
@@ -227,10 +245,13 @@ def throughput_markdown(t: dict) -> list[str]:
         *throughput_verdicts(t),
         "```",
         "",
-        markdown_table(["endpoint", "clients", "answers/s", "p50 ms", "p95 ms", "max ms", "answers", "errors"],
-                       throughput_rows(t)),
+        markdown_table(["endpoint", "clients", "answers/s", "p50 ms", "p95 ms", "max ms", "server CPU ms/answer",
+                        "answers", "errors"], throughput_rows(t)),
         "",
         f"![answers per second and p95 against clients]({THROUGHPUT_CHART})",
+        "",
+        *where_the_time_goes(t),
+        "What was tried to get closer, and what it gave, is in the README (\"Speed and scale\").",
         "",
     ]
 

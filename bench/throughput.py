@@ -48,6 +48,7 @@ class Run:
     p50_ms: float
     p95_ms: float
     max_ms: float
+    server_cpu_ms: float | None = None  # CPU time the server process spent per answer (user + system)
 
 
 def questions() -> list[str]:
@@ -113,6 +114,29 @@ def load(url: str, endpoint: str, clients: int, seconds: float, asked: list[str]
                pct(0.50), pct(0.95), pct(1.0))
 
 
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a process so far, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def encode_ms(asked: list[str], n: int = 60) -> dict:
+    """One question's encode by the model alone, in this process, nothing else running: the floor under
+    every answer, and with the server's CPU per answer, what two cores can give."""
+    from assistant.embed import Embedder
+
+    embedder = Embedder()
+    embedder.encode(asked[:1])
+    times, cpu = [], time.process_time()
+    for question in asked[:n]:
+        started = time.perf_counter()
+        embedder.encode([question])
+        times.append(1000 * (time.perf_counter() - started))
+    times.sort()
+    return {"p50_ms": round(times[len(times) // 2], 1), "cpu_ms": round(1000 * (time.process_time() - cpu) / n, 1),
+            "threads": embedder.threads}
+
+
 def serve(port: int) -> subprocess.Popen:
     """The app as its own process, serving index/ as it is; returns once /healthz answers."""
     server = subprocess.Popen([sys.executable, "-m", "assistant.cli", "serve", "--no-log", "--read-only",
@@ -151,17 +175,23 @@ def main() -> None:
         runs = []
         for endpoint in args.endpoints:
             for clients in args.clients:
+                before = cpu_seconds(server.pid) if server else None
                 run = load(url, endpoint, clients, args.seconds, asked)
+                if server:
+                    run.server_cpu_ms = round(1000 * (cpu_seconds(server.pid) - before) / max(run.answers, 1), 1)
                 print(f"{endpoint:7s} {clients:3d} clients: {run.answers_per_s:6.1f} answers/s   p50 {run.p50_ms:6.0f} ms"
-                      f"   p95 {run.p95_ms:6.0f} ms   max {run.max_ms:6.0f} ms   errors {run.errors}", flush=True)
+                      f"   p95 {run.p95_ms:6.0f} ms   max {run.max_ms:6.0f} ms   errors {run.errors}"
+                      f"   server CPU {run.server_cpu_ms} ms/answer", flush=True)
                 runs.append(run)
     finally:
         if server:
             server.terminate()
             server.wait(30)
+    model = encode_ms(asked)
+    print(f"one question's encode alone: p50 {model['p50_ms']} ms, {model['cpu_ms']} ms of CPU ({model['threads']} threads)")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps({"measured": time.strftime("%Y-%m-%d"), "cpus": os.cpu_count(),
-                                    "seconds": args.seconds, "questions": len(asked), "targets": TARGETS,
+                                    "seconds": args.seconds, "questions": len(asked), "targets": TARGETS, "encode": model,
                                     "runs": [asdict(r) for r in runs]}, indent=2) + "\n")
     print(f"wrote {args.out}")
     if args.out.parent == ROOT / "docs":

@@ -10,8 +10,10 @@ from gradio_client import Client
 from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
 
+from assistant.access import parse_tokens
 from assistant.api import MAX_QUESTION_CHARS, routes
 from assistant.app import build_app, launch
+from assistant.errors import BadLogin
 from assistant.net import free_port
 
 TOKEN = "t0ken-for-the-party-website-0001"
@@ -142,6 +144,12 @@ def test_under_auth_a_token_or_a_login_opens_the_api(guarded):
     with httpx.Client(base_url=url, timeout=60) as http:
         assert http.post("/login", data={"username": "member", "password": "m3mber"}).status_code == 200
         assert http.get("/api/v1/meetings").status_code == 200
+
+
+def test_a_guessable_api_token_is_refused_when_serving_starts():
+    with pytest.raises(BadLogin, match="at least 16 characters"):
+        parse_tokens("letmein,t0ken-for-the-party-website-0001")
+    assert parse_tokens(f" {TOKEN} ,") == {TOKEN}
 
 
 def _get_routes(routes_: list) -> list[str]:
