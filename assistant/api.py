@@ -26,7 +26,7 @@ from .service import Assistant
 from .usage_log import UsageLog
 
 PREFIX = "/api/v1"
-MAX_QUESTION_CHARS = 4000  # the model reads ~380 words; a longer body is not a question (413)
+MAX_QUESTION_CHARS = 4000  # the model reads 384 word pieces (~1,500 characters); past this it is not a question (413)
 MAX_K = 50
 
 
