@@ -29,9 +29,10 @@ QUESTIONS_AT_ONCE = 8
 
 @dataclass
 class _Waiting:
-    """A text waiting to be encoded, and its vector once it is."""
+    """A text waiting to be encoded, and its vector once it is (or why the call encoding it failed)."""
     text: str
     vector: np.ndarray | None = None
+    failed: BaseException | None = None
 
 
 class Embedder:
@@ -112,18 +113,27 @@ class Embedder:
         While the model encodes one question, those asked after it queue; whoever takes the model
         next encodes every queued question in one call and hands each its vector. Alone, a question
         waits for nothing; under load, one call for four questions costs about a quarter less CPU
-        a question than four calls (bench/throughput.py, docs/benchmarks.md)."""
+        a question than four calls (README, "Speed and scale"). A call that fails fails every question
+        in it, so that none waits for a vector that will not come."""
         mine = _Waiting(text)
         with self._queue_lock:
             self._waiting.append(mine)
-        while mine.vector is None:
+        while mine.vector is None and mine.failed is None:
             with self._lock:
-                if mine.vector is not None:  # encoded by whoever held the model before us
+                if mine.vector is not None or mine.failed is not None:  # done by whoever held the model before us
                     break
                 with self._queue_lock:
                     batch, self._waiting = self._waiting[:QUESTIONS_AT_ONCE], self._waiting[QUESTIONS_AT_ONCE:]
-                for waiting, vector in zip(batch, self._run([w.text for w in batch])):
+                try:
+                    vectors = self._run([w.text for w in batch])
+                except Exception as exc:
+                    for waiting in batch:
+                        waiting.failed = exc
+                    raise
+                for waiting, vector in zip(batch, vectors):
                     waiting.vector = vector
+        if mine.failed is not None:
+            raise mine.failed
         return mine.vector
 
     def _run(self, texts: list[str]) -> np.ndarray:

