@@ -16,9 +16,10 @@ import numpy as np
 from .chunking import Chunk, citation_label
 from .decisions import TOPIC_MATCH, TOPIC_WITHIN
 from .index import Index, Sentence
+from .on_topic import PASSAGES as BROAD_PASSAGES, candidates, model as on_topic_model
 from .question import Question
 from .retrieve import Filters, Hit, Retriever
-from .topic import model, stems, words
+from .topic import words
 
 # Abstention, set on eval/qa.jsonl and eval/holdout.jsonl to lose no answerable question but one
 # (precision first): the cosines below are those of the question with its best sentence.
@@ -32,13 +33,7 @@ FOLLOW_UP_SIMILAR = 0.8  # cosine of a sentence at another meeting with the deci
 # all-mpnet-base-v2 the same decision retold sits at 0.85-0.95, a neighbouring matter at 0.7-0.78
 FOLLOW_UP_RELEVANT = 0.8  # ...and its cosine with the question, as a share of the decision's
 MAX_FOLLOW_UPS = 2
-# The overview of a broad question, set on eval/broad.jsonl (eval/broad-holdout.jsonl measures it):
-OVERVIEW_PASSAGES = 8  # passages searched for its lines
-OVERVIEW_MEANING = 0.3  # share of a sentence's score from its own cosine with the topic; the rest is its passage's
-OVERVIEW_WITHIN = 0.4  # a meeting is quoted when its best sentence scores this share of the best one
-OVERVIEW_COVER = 0.4  # a sentence names the topic when it has this share of its words, weighted...
-OVERVIEW_NEAR = 0.7  # ...and is quoted otherwise only at this cosine with the topic
-OVERVIEW_MEETINGS = 6  # meetings quoted; the others are named
+OVERVIEW_MEETINGS = 6  # meetings a broad answer quotes; the others are named
 
 
 class Abstention(enum.Enum):
@@ -216,32 +211,18 @@ def _meetings_named(citations: list[Citation]) -> str:
 
 
 def overview_answer(question: Question, index: Index, hits: list[Hit], query: np.ndarray, topic: str) -> Answer:
-    """For a broad question: the most relevant line from each meeting that discussed the topic, oldest
-    first, naming the meetings beyond OVERVIEW_MEETINGS.
-
-    A sentence scores for its cosine with the topic and for its passage, as quotes do in `answer`; a
-    sentence that names no word of the topic must be near it in meaning, so that a meeting which
-    never discussed it is not quoted for its best-scoring neighbour."""
-    candidates = [(hit, sentence) for hit in hits for sentence in index.sentences_of(hit.position)]
-    if not candidates:
-        return Answer(question, NOTHING_FOUND, [], Abstention.NO_MATCH)
-    sims = index.similarity([s for _, s in candidates], query)
-    top = hits[0].score or 1.0
-    scores = OVERVIEW_MEANING * sims + (1 - OVERVIEW_MEANING) * np.array([h.score / top for h, _ in candidates])
-    # A word counts for how few sentences use it and how often a question's word is found in its answer.
-    wanted = {w: index.rarity(w) * model().expected_recall(w) for w in stems(topic)}
-    total = sum(wanted.values()) or 1.0
-    cover = np.array([sum(r for w, r in wanted.items() if w in index.stems_of(s)) / total for _, s in candidates])
-    near = (cover >= OVERVIEW_COVER) | (sims >= OVERVIEW_NEAR)
-    if not near.any():  # the topic is named nowhere and nothing comes near it in meaning
-        return Answer(question, NOTHING_FOUND, [], Abstention.NO_MATCH)
-    scores = np.where(near, scores, -np.inf)
+    """For a broad question: the line most likely on its topic from each meeting whose best line is more
+    likely on it than not (`on_topic`), oldest first, naming the meetings beyond OVERVIEW_MEETINGS."""
+    found = candidates(index, hits, query, topic)
+    chance = on_topic_model().probability(found.signals)
     best: dict[str, int] = {}
-    for i in np.argsort(-scores, kind="stable"):
-        if scores[i] < OVERVIEW_WITHIN * scores.max():
+    for i in np.argsort(-chance, kind="stable"):
+        if chance[i] < 0.5:
             break
-        best.setdefault(candidates[i][0].chunk.meeting_date, int(i))
-    ranked = [_citation(index, candidates[i][1], float(scores[i])) for i in best.values()]
+        best.setdefault(found.hits[i].chunk.meeting_date, int(i))
+    if not best:  # nothing found is more likely on the topic than not
+        return Answer(question, NOTHING_FOUND, [], Abstention.NO_MATCH)
+    ranked = [_citation(index, found.sentences[i], float(chance[i])) for i in best.values()]
     shown, others = _oldest_first(ranked[:OVERVIEW_MEETINGS]), ranked[OVERVIEW_MEETINGS:]
     lead = (f"Discussed at the NEC meeting of {shown[0].meeting_label}." if len(shown) == 1 else
             f"Discussed at {len(shown)} NEC meetings; the most relevant line from each, oldest first.")
@@ -258,7 +239,7 @@ def answer(question: Question, retriever: Retriever, filters: Filters = Filters(
     index = retriever.index
     searched = retriever.search_text(question)
     query = retriever.embedder.encode([searched])
-    hits = retriever.search(question, k=max(passages, OVERVIEW_PASSAGES) if question.broad else passages,
+    hits = retriever.search(question, k=max(passages, BROAD_PASSAGES) if question.broad else passages,
                             filters=filters, query_vector=query)
     if question.asks_about_decisions:
         from_log = decision_answer(question, index, filters, max_quotes, hits, query)
@@ -275,13 +256,12 @@ def answer(question: Question, retriever: Retriever, filters: Filters = Filters(
     every = [s for hit in hits for s in index.sentences_of(hit.position, asides=True)]
     topic = searched if question.broad else ""
     refusal = _why_unanswerable(question, index, float(index.similarity(every, query).max(initial=-1.0)), topic)
-    # A short topic sits far from a long sentence in meaning even where the sentence names it word for word.
-    findable = {w for w in stems(topic) if index.rarity(w)}  # a word no sentence uses can mark none
-    if refusal and not (findable and refusal.abstention == Abstention.NO_MATCH
-                        and any(findable <= index.stems_of(s) for s in every)):
+    if question.broad:  # it names no period (`Question.broad`), so the refusal is a name or a low cosine:
+        # whether it is answered is the on-topic model's call, and the refusal only says why not.
+        overview = overview_answer(question, index, hits, query, topic)
+        return refusal if refusal and overview.abstained else overview
+    if refusal:
         return refusal
-    if question.broad:
-        return overview_answer(question, index, hits, query, topic)
     candidates = [(hit, sentence) for hit in hits for sentence in index.sentences_of(hit.position)]
     if not candidates:
         return Answer(question, NOTHING_FOUND, [], Abstention.NO_MATCH)

@@ -21,7 +21,7 @@ from .chunking import Chunk, chunk_sentences
 from .decisions import Decision
 from .errors import IndexUnavailable
 from .ingest import Report
-from .topic import stem, stems
+from .topic import base, stems, words
 
 
 @dataclass(frozen=True)
@@ -146,30 +146,34 @@ class Index:
         return frozenset(words)
 
     def mentions(self, word: str) -> bool:
-        """Whether any report, title or author has this word (any case), or a sentence a word of its stem
+        """Whether any report, title or author has this word (any case), or a sentence the word inflected
         ("Fabians" for "Fabian")."""
-        return word.lower() in self._vocabulary or stem(word) in self._sentence_frequency
+        return word.lower() in self._vocabulary or base(word) in self._sentence_frequency
 
     @cached_property
-    def _sentence_stems(self) -> list[frozenset[str]]:
-        return [frozenset(stems(self.quote(sentence))) for sentence in self._sentences]
+    def _sentence_bases(self) -> list[frozenset[str]]:
+        return [frozenset(base(w) for w in words(self.quote(sentence))) for sentence in self._sentences]
 
-    def stems_of(self, sentence: Sentence) -> frozenset[str]:
-        """The stems of the sentence's words, worked out once per index, not once per question."""
-        return self._sentence_stems[sentence.id]
+    def bases_of(self, sentence: Sentence) -> frozenset[str]:
+        """The sentence's words without their inflections (`topic.base`), worked out once per index."""
+        return self._sentence_bases[sentence.id]
 
     @cached_property
     def _sentence_frequency(self) -> dict[str, int]:
         counts: dict[str, int] = {}
-        for sentence_stems in self._sentence_stems:
-            for s in sentence_stems:
-                counts[s] = counts.get(s, 0) + 1
+        for sentence_bases in self._sentence_bases:
+            for b in sentence_bases:
+                counts[b] = counts.get(b, 0) + 1
         return counts
 
-    def rarity(self, word_stem: str) -> float:
-        """How few sentences use the word: log(N / (1 + sentences with it)), the rarer the higher; 0 for
-        a word no sentence uses, since it can mark none of them."""
-        used = self._sentence_frequency.get(word_stem, 0)
+    @property
+    def sentence_count(self) -> int:
+        return len(self._sentences)
+
+    def rarity(self, word_base: str) -> float:
+        """How few sentences use the word (a `topic.base`): log(N / (1 + sentences with it)), the rarer the
+        higher; 0 for a word no sentence uses."""
+        used = self._sentence_frequency.get(word_base, 0)
         return max(math.log(len(self._sentences) / (1 + used)), 0.0) if used else 0.0
 
     @cached_property

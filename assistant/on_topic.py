@@ -1,0 +1,121 @@
+"""Which lines of a broad answer are on its topic: a logistic model over three signals of a sentence.
+
+A broad question ("anything on Scotland?") is answered with one line per meeting that discussed the
+topic, and a meeting that never did must not be quoted for its best-scoring neighbour. Each sentence
+of the passages found is read through three signals:
+- meaning: its cosine with the topic;
+- words: the share of the topic's words it uses, each weighted by how few sentences use it and how
+  often a question's word is found in its answer (term recall). A word no sentence uses weighs as
+  the rarest, so that "did they talk about flooding?" is not answered by the one word it shares
+  with the reports ("talk");
+- passage: its passage's retrieval score as a share of the best one's (BM25 and the dense score of
+  the text around it).
+A line is quoted when the model puts it more likely on topic than not. The weights are learned from
+the sentences labelled on topic in the broad eval sets by `python -m assistant.on_topic`, which
+writes `on_topic_model.json`; tests/test_on_topic.py checks the committed file is what they teach.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+
+from .index import Index, Sentence
+from .retrieve import Hit, Retriever
+from .topic import BROAD_SETS, base, model as question_model, stem, words
+
+MODEL_FILE = Path(__file__).with_name("on_topic_model.json")
+SIGNALS = ("meaning", "words", "passage")
+PASSAGES = 30  # passages searched for a broad answer's lines: a topic can come up in a few lines of many sections
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """The quotable sentences of the passages found, with their signals, one row each."""
+
+    hits: list[Hit]  # the passage each sentence stands in
+    sentences: list[Sentence]
+    signals: np.ndarray  # (sentences, SIGNALS)
+
+
+def candidates(index: Index, hits: list[Hit], query: np.ndarray, topic: str) -> Candidates:
+    """Every quotable sentence of `hits` with its three signals against the topic (`query` is its vector)."""
+    pairs = [(hit, sentence) for hit in hits for sentence in index.sentences_of(hit.position)]
+    if not pairs:
+        return Candidates([], [], np.zeros((0, len(SIGNALS))))
+    sentences = [s for _, s in pairs]
+    rarest = math.log(index.sentence_count)
+    wanted: dict[str, float] = {}
+    for word in words(topic):
+        weight = (index.rarity(base(word)) or rarest) * question_model().expected_recall(stem(word))
+        wanted[base(word)] = max(weight, wanted.get(base(word), 0.0))
+    total = sum(wanted.values()) or 1.0
+    share = [sum(r for w, r in wanted.items() if w in index.bases_of(s)) / total for s in sentences]
+    top = hits[0].score or 1.0
+    passage = [h.score / top for h, _ in pairs]
+    return Candidates([h for h, _ in pairs], sentences,
+                      np.column_stack([index.similarity(sentences, query), share, passage]))
+
+
+@dataclass(frozen=True)
+class OnTopicModel:
+    weights: tuple[float, ...]  # one per signal, in SIGNALS order
+    bias: float
+
+    def probability(self, signals: np.ndarray) -> np.ndarray:
+        """The chance that each row's sentence is on the topic."""
+        return 1 / (1 + np.exp(-(signals @ np.array(self.weights) + self.bias)))
+
+    def to_json(self) -> str:
+        return json.dumps({"signals": SIGNALS, "weights": self.weights, "bias": self.bias}, indent=1)
+
+
+def learn(rows: list[tuple[np.ndarray, np.ndarray]]) -> OnTopicModel:
+    """The model taught by (signals, on-topic labels) of each question's candidates."""
+    from sklearn.linear_model import LogisticRegression  # training only; answering needs just the weights
+
+    fit = LogisticRegression(max_iter=1000).fit(np.concatenate([s for s, _ in rows]),
+                                                np.concatenate([y for _, y in rows]))
+    return OnTopicModel(tuple(round(float(w), 6) for w in fit.coef_[0]), round(float(fit.intercept_[0]), 6))
+
+
+@cache
+def model() -> OnTopicModel:
+    data = json.loads(MODEL_FILE.read_text(encoding="utf-8"))
+    return OnTopicModel(tuple(data["weights"]), data["bias"])
+
+
+def learn_from_eval(folder: Path, retriever: Retriever, broad_sets: tuple[str, ...] = BROAD_SETS) -> OnTopicModel:
+    """Learn from the broad sets' labelled sentences, each question searched as `answer` searches it."""
+    from .broad_eval import load_broad, on_topic
+    from .question import Question
+
+    rows = []
+    for name in broad_sets:
+        for item in load_broad(folder / f"{name}.jsonl"):
+            question = Question.read(item.question)
+            if not question.broad:
+                continue
+            topic = retriever.search_text(question)
+            query = retriever.embedder.encode([topic])
+            found = candidates(retriever.index, retriever.search(question, k=PASSAGES, query_vector=query), query, topic)
+            labels = np.array([on_topic(item, h.chunk.meeting_date, retriever.index.quote(s))
+                               for h, s in zip(found.hits, found.sentences)])
+            rows.append((found.signals, labels))
+    return learn(rows)
+
+
+if __name__ == "__main__":
+    from .service import Assistant
+
+    root = Path(__file__).resolve().parent.parent
+    assistant = Assistant.open(root / "corpus", root / "index")
+    learned = learn_from_eval(root / "eval", Retriever(assistant.index, assistant.embedder))
+    MODEL_FILE.write_text(learned.to_json() + "\n", encoding="utf-8")
+    print(f"wrote {MODEL_FILE}: {learned}", file=sys.stderr)

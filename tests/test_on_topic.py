@@ -1,0 +1,47 @@
+"""The on-topic model: which lines a broad answer quotes, learned from the broad sets' labelled sentences."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from assistant.answer import answer
+from assistant.on_topic import MODEL_FILE, OnTopicModel, learn, learn_from_eval, model
+from assistant.question import Question
+
+EVAL = Path(__file__).resolve().parent.parent / "eval"
+
+
+def test_the_committed_model_is_what_the_broad_sets_teach(assistant):
+    learned = learn_from_eval(EVAL, assistant.retriever)
+    committed = json.loads(MODEL_FILE.read_text(encoding="utf-8"))
+    assert np.allclose(committed["weights"], learned.weights, atol=1e-3), "run python -m assistant.on_topic"
+    assert abs(committed["bias"] - learned.bias) < 1e-3
+
+
+def test_every_signal_counts_for_the_topic():
+    """More meaning, more of the topic's words, a better passage: each makes a line more likely on topic."""
+    assert all(w > 0 for w in model().weights)
+    low, high = model().probability(np.array([[0.2, 0.0, 0.3], [0.6, 1.0, 1.0]]))
+    assert low < 0.5 < high
+
+
+def test_learning_separates_what_the_labels_separate():
+    signals = np.array([[0.1, 0.0, 0.2], [0.2, 0.1, 0.3], [0.7, 1.0, 0.9], [0.6, 0.9, 1.0]])
+    fitted = learn([(signals, np.array([False, False, True, True]))])
+    assert isinstance(fitted, OnTopicModel)
+    assert list(fitted.probability(signals) > 0.5) == [False, False, True, True]
+
+
+def test_a_topic_the_reports_never_discuss_is_not_answered_from_a_frame_word(assistant):
+    """"talk" is in the author's visits ("visit and talk to members"); "flooding" is in no report."""
+    reply = answer(Question.read("did they talk about flooding?"), assistant.retriever)
+    assert reply.abstained and reply.citations == []
+
+
+def test_a_derived_word_does_not_match_its_stem(assistant):
+    """"nationalism" was answered with Ed's One Nation vision, which the stemmer makes the same word."""
+    reply = answer(Question.read("nationalism"), assistant.retriever)
+    assert not any("One Nation" in c.quote for c in reply.citations)
