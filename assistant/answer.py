@@ -16,7 +16,7 @@ import numpy as np
 from .chunking import Chunk, citation_label
 from .decisions import TOPIC_MATCH, TOPIC_WITHIN
 from .index import Index, Sentence
-from .on_topic import PASSAGES as BROAD_PASSAGES, candidates, model as on_topic_model
+from . import on_topic
 from .question import Question
 from .retrieve import Filters, Hit, Retriever
 from .topic import words
@@ -34,6 +34,7 @@ FOLLOW_UP_SIMILAR = 0.8  # cosine of a sentence at another meeting with the deci
 FOLLOW_UP_RELEVANT = 0.8  # ...and its cosine with the question, as a share of the decision's
 MAX_FOLLOW_UPS = 2
 OVERVIEW_MEETINGS = 6  # meetings a broad answer quotes; the others are named
+OVERVIEW_ODDS = 0.5  # ...each for its line most likely on the topic, when that is more likely than not
 
 
 class Abstention(enum.Enum):
@@ -213,11 +214,11 @@ def _meetings_named(citations: list[Citation]) -> str:
 def overview_answer(question: Question, index: Index, hits: list[Hit], query: np.ndarray, topic: str) -> Answer:
     """For a broad question: the line most likely on its topic from each meeting whose best line is more
     likely on it than not (`on_topic`), oldest first, naming the meetings beyond OVERVIEW_MEETINGS."""
-    found = candidates(index, hits, query, topic)
-    chance = on_topic_model().probability(found.signals)
+    found = on_topic.candidates(index, hits, query, topic)
+    chance = on_topic.model().probability(found.signals)
     best: dict[str, int] = {}
     for i in np.argsort(-chance, kind="stable"):
-        if chance[i] < 0.5:
+        if chance[i] < OVERVIEW_ODDS:
             break
         best.setdefault(found.hits[i].chunk.meeting_date, int(i))
     if not best:  # nothing found is more likely on the topic than not
@@ -239,7 +240,7 @@ def answer(question: Question, retriever: Retriever, filters: Filters = Filters(
     index = retriever.index
     searched = retriever.search_text(question)
     query = retriever.embedder.encode([searched])
-    hits = retriever.search(question, k=max(passages, BROAD_PASSAGES) if question.broad else passages,
+    hits = retriever.search(question, k=max(passages, on_topic.PASSAGES) if question.broad else passages,
                             filters=filters, query_vector=query)
     if question.asks_about_decisions:
         from_log = decision_answer(question, index, filters, max_quotes, hits, query)
