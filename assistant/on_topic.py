@@ -91,13 +91,13 @@ def model() -> OnTopicModel:
     return OnTopicModel(tuple(data["weights"]), data["bias"])
 
 
-def learn_from_eval(folder: Path, retriever: Retriever, broad_sets: tuple[str, ...] = BROAD_SETS) -> OnTopicModel:
+def learn_from_eval(folder: Path, retriever: Retriever) -> OnTopicModel:
     """Learn from the broad sets' labelled sentences, each question searched as `answer` searches it."""
     from .broad_eval import load_broad, on_topic
     from .question import Question
 
     rows = []
-    for name in broad_sets:
+    for name in BROAD_SETS:
         for item in load_broad(folder / f"{name}.jsonl"):
             question = Question.read(item.question)
             if not question.broad:

@@ -141,12 +141,13 @@ def learn(specific: list[tuple[str, list[str]]], broad: list[tuple[str, list[str
     return QuestionModel(asked, answered, weights, round(float(fit.coef_[0][-1]), 6), round(float(fit.intercept_[0]), 6))
 
 
-def learn_from_eval(folder: Path, broad_sets: tuple[str, ...] = BROAD_SETS) -> QuestionModel:
+def learn_from_eval(folder: Path) -> QuestionModel:
     """Learn from eval/qa.jsonl (specific questions with their evidence) and the broad sets."""
     def rows(name: str) -> list[dict]:
         return [json.loads(line) for line in (folder / name).read_text(encoding="utf-8").splitlines() if line.strip()]
     specific = [(r["question"], r["evidence"]) for r in rows("qa.jsonl") if r["evidence"]]
-    broad = [(r["question"], [s["text"] for s in r["on_topic"]]) for name in broad_sets for r in rows(f"{name}.jsonl")]
+    broad = [(r["question"], [s["text"] for s in r["on_topic"]])
+             for name in BROAD_SETS for r in rows(f"{name}.jsonl")]
     return learn(specific, broad)
 
 
