@@ -166,15 +166,10 @@ class Index:
                 counts[b] = counts.get(b, 0) + 1
         return counts
 
-    @property
-    def sentence_count(self) -> int:
-        return len(self._sentences)
-
     def rarity(self, word_base: str) -> float:
         """How few sentences use the word (a `topic.base`): log(N / (1 + sentences with it)), the rarer the
-        higher; 0 for a word no sentence uses."""
-        used = self._sentence_frequency.get(word_base, 0)
-        return max(math.log(len(self._sentences) / (1 + used)), 0.0) if used else 0.0
+        higher; a word no sentence uses is the rarest of all, log N."""
+        return max(math.log(len(self._sentences) / (1 + self._sentence_frequency.get(word_base, 0))), 0.0)
 
     @cached_property
     def title_stems(self) -> frozenset[str]:

@@ -18,7 +18,6 @@ writes `on_topic_model.json`; tests/test_on_topic.py checks the committed file i
 from __future__ import annotations
 
 import json
-import math
 import sys
 from dataclasses import dataclass
 from functools import cache
@@ -50,11 +49,10 @@ def candidates(index: Index, hits: list[Hit], query: np.ndarray, topic: str) -> 
     if not pairs:
         return Candidates([], [], np.zeros((0, len(SIGNALS))))
     sentences = [s for _, s in pairs]
-    rarest = math.log(index.sentence_count)
     wanted: dict[str, float] = {}
     for word in words(topic):
-        weight = (index.rarity(base(word)) or rarest) * question_model().expected_recall(stem(word))
-        wanted[base(word)] = max(weight, wanted.get(base(word), 0.0))
+        key = base(word)
+        wanted[key] = max(index.rarity(key) * question_model().expected_recall(stem(word)), wanted.get(key, 0.0))
     total = sum(wanted.values()) or 1.0
     share = [sum(r for w, r in wanted.items() if w in index.bases_of(s)) / total for s in sentences]
     top = hits[0].score or 1.0
@@ -116,6 +114,6 @@ if __name__ == "__main__":
 
     root = Path(__file__).resolve().parent.parent
     assistant = Assistant.open(root / "corpus", root / "index")
-    learned = learn_from_eval(root / "eval", Retriever(assistant.index, assistant.embedder))
+    learned = learn_from_eval(root / "eval", assistant.retriever)
     MODEL_FILE.write_text(learned.to_json() + "\n", encoding="utf-8")
     print(f"wrote {MODEL_FILE}: {learned}", file=sys.stderr)
