@@ -36,14 +36,14 @@ SURE = 0.8  # ...with this probability (uniform prior); a word seen in few quest
 # learned from many wordings; eval/broad-seventh.jsonl, written after, measures them.
 BROAD_SETS = ("broad", "broad-holdout", "broad-unseen", "broad-fresh", "broad-blind", "broad-sixth")
 
-_WORD = re.compile(r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*")
+WORD = re.compile(r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*")
 _STOP = frozenset(STOPWORDS_EN_PLUS)
 _STEMMER = Stemmer.Stemmer("english")
 
 
 def words(text: str) -> list[str]:
     """The words of a text as written; "who's" is "who" and "s", "by-elections" one word."""
-    return _WORD.findall(text)
+    return WORD.findall(text)
 
 
 def stem(word: str) -> str:

@@ -107,7 +107,7 @@ BROAD_SEVENTH = ROOT / "eval" / "broad-seventh.jsonl"
 # written after and measured once, as it came. Issue #16 asks for 0.90 precision and 0.80 coverage, and 0.90
 # precision on unseen questions; until then each gate keeps what there is from slipping.
 BROAD_GATES = {
-    BROAD: {"quote_precision": 0.90, "meeting_coverage": 0.79, "answered_on_topic": 0.97, "abstained_right": 1.0},
+    BROAD: {"quote_precision": 0.90, "meeting_coverage": 0.82, "answered_on_topic": 1.0, "abstained_right": 1.0},
     BROAD_HOLDOUT: {"quote_precision": 0.93, "meeting_coverage": 0.80, "answered_on_topic": 0.95, "abstained_right": 0.6},
     BROAD_UNSEEN: {"quote_precision": 0.92, "meeting_coverage": 0.93, "answered_on_topic": 1.0, "abstained_right": 1.0},
     BROAD_FRESH: {"quote_precision": 0.90, "meeting_coverage": 0.85, "answered_on_topic": 0.92, "abstained_right": 1.0},
