@@ -34,7 +34,10 @@ FOLLOW_UP_SIMILAR = 0.8  # cosine of a sentence at another meeting with the deci
 FOLLOW_UP_RELEVANT = 0.8  # ...and its cosine with the question, as a share of the decision's
 MAX_FOLLOW_UPS = 2
 OVERVIEW_MEETINGS = 6  # meetings a broad answer quotes; the others are named
-OVERVIEW_ODDS = 0.5  # ...each for its line most likely on the topic, when that is more likely than not
+OVERVIEW_ODDS = 0.5  # ...each for its line most likely on the topic: the first when that is more likely than not,
+# each further meeting at 3:2, for each is one more chance of an off-topic quote. Over the seven teaching sets, each
+# left out of both models in turn: quote precision 0.879 -> 0.899, coverage 0.833 -> 0.812 (0.7: 0.908, 0.808).
+FURTHER_ODDS = 0.6
 
 
 class Abstention(enum.Enum):
@@ -212,13 +215,14 @@ def _meetings_named(citations: list[Citation]) -> str:
 
 
 def overview_answer(question: Question, index: Index, hits: list[Hit], query: np.ndarray, topic: str) -> Answer:
-    """For a broad question: the line most likely on its topic from each meeting whose best line is more
-    likely on it than not (`on_topic`), oldest first, naming the meetings beyond OVERVIEW_MEETINGS."""
+    """For a broad question: the line most likely on its topic (`on_topic`) if that is more likely than
+    not, and from each further meeting its best line at FURTHER_ODDS; oldest first, naming the meetings
+    beyond OVERVIEW_MEETINGS."""
     found = on_topic.candidates(index, hits, query, topic)
     chance = on_topic.model().probability(found.signals)
     best: dict[str, int] = {}
     for i in np.argsort(-chance, kind="stable"):
-        if chance[i] < OVERVIEW_ODDS:
+        if chance[i] < (FURTHER_ODDS if best else OVERVIEW_ODDS):
             break
         best.setdefault(found.hits[i].chunk.meeting_date, int(i))
     if not best:  # nothing found is more likely on the topic than not

@@ -78,6 +78,17 @@ def test_an_overview_names_the_meetings_it_has_no_room_for(assistant, monkeypatc
                {k.meeting_date for k in cut.citations})
 
 
+def test_a_further_meeting_is_quoted_only_when_its_line_is_on_topic_at_the_further_odds(assistant, monkeypatch):
+    import assistant.answer as answer_module
+
+    full = assistant.ask("Ed Miliband")
+    likeliest = max(full.citations, key=lambda c: c.score)
+    assert len(full.citations) >= 3
+    assert all(c.score >= answer_module.FURTHER_ODDS for c in full.citations if c is not likeliest)
+    monkeypatch.setattr(answer_module, "FURTHER_ODDS", 1.0)
+    assert [c.quote for c in assistant.ask("Ed Miliband").citations] == [likeliest.quote]
+
+
 def test_a_specific_question_still_gets_its_specific_answer(assistant):
     reply = assistant.ask("Who is the Party Treasurer?")
     assert not reply.overview and any("Dianna Holland" in c.quote for c in reply.citations)
