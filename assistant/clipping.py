@@ -10,6 +10,7 @@ as it is: "dem" begins "demand" and "democracy" as well.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 from .index import Index
@@ -45,7 +46,7 @@ class Clippings:
     def spelled_out(self, text: str) -> str:
         """The text with each run of clipped words replaced by the one phrase of the reports it stands for."""
         matches = list(WORD.finditer(text))
-        runs: list[list] = [[]]
+        runs: list[list[re.Match[str]]] = [[]]
         for m in matches:
             if self.index.mentions(m.group()):
                 runs.append([])
