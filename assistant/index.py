@@ -150,6 +150,10 @@ class Index:
         ("Fabians" for "Fabian")."""
         return word.lower() in self._vocabulary or base(word) in self._sentence_frequency
 
+    def begins_a_word(self, prefix: str) -> bool:
+        """Whether a word of any report, title or author begins with `prefix` (lower case)."""
+        return any(w.startswith(prefix) for w in self._vocabulary)
+
     @cached_property
     def _sentence_bases(self) -> list[frozenset[str]]:
         return [frozenset(base(w) for w in words(self.quote(sentence))) for sentence in self._sentences]

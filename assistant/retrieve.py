@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .chunking import Chunk
-from .clipping import Clippings
+from .clipping import spelled_out
 from .dates import MeetingDate
 from .decisions import uses_decision_word
 from .embed import Embedder
@@ -121,7 +121,6 @@ class Retriever:
         self.index, self.embedder = index, embedder
         self.dense_weight, self.sentence_weight, self.use_intent = dense_weight, sentence_weight, use_intent
         self.bm25 = BM25Index(index.chunks)
-        self.clippings = Clippings(index)
         self._dates, self._date_of = np.unique([c.meeting_date for c in index.chunks], return_inverse=True)
 
     def _allowed(self, filters: Filters) -> np.ndarray:
@@ -133,9 +132,9 @@ class Retriever:
         name the collection, so that its frame ("did the NEC talk about") picks no passage; any other
         question whole; either with the phrases it clips spelled as the reports spell them ("Lib Dems")."""
         if not question.broad:
-            return self.clippings.spelled_out(question.text)
+            return spelled_out(question.text, self.index)
         topic = " ".join(w for w in words(question.topic) if stem(w) not in self.index.title_stems)
-        return self.clippings.spelled_out(topic or question.text)
+        return spelled_out(topic or question.text, self.index)
 
     def search(self, question: Question, k: int = 5, filters: Filters = Filters(),
                query_vector: np.ndarray | None = None) -> list[Hit]:

@@ -6,21 +6,22 @@ import pytest
 
 from assistant.answer import answer
 from assistant.build import build
-from assistant.clipping import Clippings
+from assistant.clipping import spelled_out
+from assistant.index import Index
 from assistant.question import Question
 
 
 @pytest.fixture(scope="module")
-def clippings(corpus_copy, stand_in, tmp_path_factory) -> Clippings:
-    return Clippings(build(corpus_copy, tmp_path_factory.mktemp("clipping-index"), stand_in))
+def small(corpus_copy, stand_in, tmp_path_factory) -> Index:
+    return build(corpus_copy, tmp_path_factory.mktemp("clipping-index"), stand_in)
 
 
-def test_a_clipped_party_name_is_searched_as_the_reports_spell_it(clippings):
-    assert clippings.spelled_out("anything on the Lib Dems?") == "anything on the Liberal Democrats?"
+def test_a_clipped_party_name_is_searched_as_the_reports_spell_it(small):
+    assert spelled_out("anything on the Lib Dems?", small) == "anything on the Liberal Democrats?"
 
 
-def test_a_clipped_run_beside_a_whole_word_is_spelled_out_and_the_word_kept(clippings):
-    assert clippings.spelled_out("Nat Pol Forum") == "National Policy Forum"
+def test_a_clipped_run_beside_a_whole_word_is_spelled_out_and_the_word_kept(small):
+    assert spelled_out("Nat Pol Forum", small) == "National Policy Forum"
 
 
 @pytest.mark.parametrize("text", [
@@ -29,8 +30,8 @@ def test_a_clipped_run_beside_a_whole_word_is_spelled_out_and_the_word_kept(clip
     "Iraq war",  # no phrase of the reports fits
     "How did the Tories do?",  # every word is the reports' own
 ])
-def test_a_phrase_the_reports_do_not_settle_is_left_as_asked(clippings, text):
-    assert clippings.spelled_out(text) == text
+def test_a_phrase_the_reports_do_not_settle_is_left_as_asked(small, text):
+    assert spelled_out(text, small) == text
 
 
 def test_anything_on_the_lib_dems_quotes_the_liberal_democrats_at_both_meetings(assistant):
