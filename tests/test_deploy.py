@@ -15,6 +15,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 import urllib.request
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
@@ -220,19 +221,30 @@ def test_the_api_through_nginx_answers_as_ask_json_does(cluster, assistant):
     assert any(c["meeting_date"] == "2014-11-04" and "(£3)" in c["quote"] for c in answer["citations"])
 
 
+def asks_logged(cluster: Cluster) -> list[str]:
+    """The upstream address(es) of each API question nginx has logged, in order."""
+    return [upstream for request, upstream, _ in cluster.served() if request == "POST /api/v1/ask"]
+
+
 def test_a_replica_killed_loses_no_request_nginx_sends_them_to_the_other(cluster, assistant):
     dead, alive = list(cluster.replicas)
     cluster.replicas[dead].send_signal(signal.SIGKILL)
     cluster.replicas[dead].wait(10)
     expected = {q: assistant.ask(q).to_dict() for q in (TREASURER, LEVY)}
     questions = [TREASURER, LEVY] * 20
+    asked_before = len(asks_logged(cluster))
     answered = [ask_api(cluster.url, q) for q in questions[:10]]
     with ThreadPoolExecutor(8) as pool:
         answered += list(pool.map(lambda q: ask_api(cluster.url, q), questions[10:]))
     assert [status for status, _ in answered] == [200] * 40
     assert [answer for _, answer in answered] == [expected[q] for q in questions]
-    after = [upstream for request, upstream, _ in cluster.served() if request == "POST /api/v1/ask"][-40:]
-    assert all(upstream.endswith(alive) for upstream in after)
+    # nginx logs a request after its answer is sent: wait for all 40, lest an older one stand in for the last
+    deadline = time.monotonic() + 10
+    while len(asks_logged(cluster)) < asked_before + 40 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    after = asks_logged(cluster)[asked_before:]
+    assert len(after) == 40, after
+    assert all(upstream.endswith(alive) for upstream in after), (alive, after)
     assert any(dead in upstream for upstream in after), "no request was sent to the dead replica first"
     client = Client(cluster.url, verbose=False)  # a new browser: whichever replica its cookie picks, it is served
     history, _ = client.predict(TREASURER, [], "", "", "", api_name="/chat")
