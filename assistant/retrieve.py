@@ -145,10 +145,11 @@ class Retriever:
         allowed = self._allowed(filters) if filters else None  # no per-chunk pass on the unfiltered hot path
         if allowed is not None and not allowed.any():
             return []
+        text = self.search_text(question)
         if query_vector is None:
-            query_vector = self.embedder.encode([self.search_text(question)])
+            query_vector = self.embedder.encode([text])
         nearest = self.index.nearest_chunks(query_vector, DEPTH, None if allowed is None else np.flatnonzero(allowed))
-        lexical = self.bm25.scores(self.search_text(question))
+        lexical = self.bm25.scores(text)
         if allowed is not None:
             lexical[~allowed] = 0
         top_lexical = _top(lexical, DEPTH)
