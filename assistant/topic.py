@@ -12,8 +12,8 @@ Whether a question is broad ("Europe", "anything about London?") or specific ("w
 treasurer?") is decided by a logistic model over the question's words. Both are learned from the
 development sets, eval/qa.jsonl (specific) and the nine broad sets in BROAD_SETS, by `python -m
 assistant.topic`, which writes `question_model.json`. tests/test_topic.py checks that the committed
-file is what the eval sets teach. eval/holdout.jsonl and eval/broad-tenth.jsonl never feed it:
-they measure it.
+file is what the eval sets teach. eval/holdout.jsonl and eval/broad-tenth.jsonl to broad-fourteenth.jsonl
+never feed it: they measure it.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ MODEL_FILE = Path(__file__).with_name("question_model.json")
 TOPIC_RECALL = 0.3  # a word is frame when its recall is likely below this...
 SURE = 0.8  # ...with this probability (uniform prior); a word seen in few questions keeps its place
 # The broad sets that teach it and the on-topic model (eval/README.md): 293 broad questions, so that the frame is
-# learned from many wordings; eval/broad-tenth.jsonl, written after, measures them.
+# learned from many wordings; eval/broad-tenth.jsonl to broad-fourteenth.jsonl, written after, measure them.
 BROAD_SETS = ("broad", "broad-holdout", "broad-unseen", "broad-fresh", "broad-blind", "broad-sixth", "broad-seventh",
               "broad-eighth", "broad-ninth")
 

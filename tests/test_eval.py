@@ -104,12 +104,16 @@ BROAD_SEVENTH = ROOT / "eval" / "broad-seventh.jsonl"
 BROAD_EIGHTH = ROOT / "eval" / "broad-eighth.jsonl"
 BROAD_NINTH = ROOT / "eval" / "broad-ninth.jsonl"
 BROAD_TENTH = ROOT / "eval" / "broad-tenth.jsonl"
+BROAD_ELEVENTH = ROOT / "eval" / "broad-eleventh.jsonl"
+BROAD_TWELFTH = ROOT / "eval" / "broad-twelfth.jsonl"
+BROAD_THIRTEENTH = ROOT / "eval" / "broad-thirteenth.jsonl"
+BROAD_FOURTEENTH = ROOT / "eval" / "broad-fourteenth.jsonl"
 # Broad questions ("Europe", "anything about London?"), measured on 2026-12-03 with the on-topic model: quote
 # precision, meeting coverage, an on-topic quote for the questions the reports can answer, abstention on those they
-# cannot. The first nine sets teach the question and on-topic models (eval/README.md); broad-tenth.jsonl was
-# written after and measured once, as it came. Issue #16 asks for 0.90 precision and 0.80 coverage, and 0.90
-# precision with an on-topic quote for every question on unseen questions; until then each gate keeps what there is
-# from slipping.
+# cannot. The first nine sets teach the question and on-topic models (eval/README.md); broad-tenth.jsonl to
+# broad-fourteenth.jsonl were written blind after, as members would ask, and each measured once, as it came. Issue
+# #16 asks for 0.90 precision and 0.80 coverage, and on unseen questions 0.90 precision with an on-topic quote for
+# every question; until then each gate keeps what there is from slipping.
 BROAD_GATES = {
     BROAD: {"quote_precision": 0.92, "meeting_coverage": 0.80, "answered_on_topic": 1.0, "abstained_right": 1.0},
     BROAD_HOLDOUT: {"quote_precision": 0.95, "meeting_coverage": 0.75, "answered_on_topic": 0.95, "abstained_right": 0.8},
@@ -120,8 +124,13 @@ BROAD_GATES = {
     BROAD_SEVENTH: {"quote_precision": 0.88, "meeting_coverage": 1.0, "answered_on_topic": 0.96, "abstained_right": 0.8},
     BROAD_EIGHTH: {"quote_precision": 0.70, "meeting_coverage": 0.83, "answered_on_topic": 0.80, "abstained_right": 1.0},
     BROAD_NINTH: {"quote_precision": 0.88, "meeting_coverage": 0.74, "answered_on_topic": 0.94, "abstained_right": 1.0},
-    # written blind and measured once, as it came: precision meets #16's unseen target, one question has no quote
+    # written blind and measured once, as they came: #16's unseen target is 0.90 precision and no question without an
+    # on-topic quote; "membership numbers" gets none in three of the five, and "housing" is answered in all five
     BROAD_TENTH: {"quote_precision": 0.97, "meeting_coverage": 0.78, "answered_on_topic": 0.97, "abstained_right": 0.83},
+    BROAD_ELEVENTH: {"quote_precision": 0.97, "meeting_coverage": 0.78, "answered_on_topic": 0.97, "abstained_right": 0.83},
+    BROAD_TWELFTH: {"quote_precision": 0.97, "meeting_coverage": 0.71, "answered_on_topic": 0.91, "abstained_right": 0.83},
+    BROAD_THIRTEENTH: {"quote_precision": 0.88, "meeting_coverage": 0.78, "answered_on_topic": 0.94, "abstained_right": 0.83},
+    BROAD_FOURTEENTH: {"quote_precision": 0.88, "meeting_coverage": 0.69, "answered_on_topic": 0.97, "abstained_right": 0.83},
 }
 
 
