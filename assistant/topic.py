@@ -5,15 +5,15 @@ say about …", "anything on …", "did they talk about …". Which words those 
 listed. A word's *term recall* (Zhao and Callan, 2010) is the share of the questions holding it
 whose answer holds it too (for a broad question, the share of its on-topic sentences that do).
 "Europe", "members" and "election" reach their answers; "did", "say" and "anything" never do, and
-"NEC" seldom does. The topic of a question is the words whose
-recall is high enough, and the broad questions are searched and answered on their topic alone.
+"NEC" seldom does. The topic of a question is the words whose recall is high enough, and the broad
+questions are searched and answered on their topic alone.
 
 Whether a question is broad ("Europe", "anything about London?") or specific ("who is the
 treasurer?") is decided by a logistic model over the question's words. Both are learned from the
 development sets, eval/qa.jsonl (specific) and the nine broad sets in BROAD_SETS, by `python -m
 assistant.topic`, which writes `question_model.json`. tests/test_topic.py checks that the committed
-file is what the eval sets teach. eval/holdout.jsonl and eval/broad-tenth.jsonl to broad-fourteenth.jsonl
-never feed it: they measure it.
+file is what the eval sets teach. eval/holdout.jsonl and eval/broad-tenth.jsonl to
+broad-fourteenth.jsonl never feed it: they measure it.
 """
 
 from __future__ import annotations
