@@ -25,6 +25,7 @@ from .errors import IndexUnavailable, IngestError
 from .hashing import sha256_file
 from .index import Index
 from .ingest import METADATA_FILE, Report, load_metadata, read_reports, report_files
+from .senses import Senses, embed_with_senses
 
 
 def corpus_fingerprint(corpus_dir: Path) -> dict[str, str]:
@@ -112,7 +113,7 @@ def embed_chunks(reports: list[Report], chunks: list[Chunk], embedder: Embedder,
     spans = [chunk_sentences(c) for c in chunks]
     sentences = [reports_by[c.source].text[a:b] for c, chunk_spans in zip(chunks, spans) for a, b in chunk_spans]
     log(f"embedding {len(sentences)} quotable sentences")
-    sentence_vectors = embedder.encode(sentences, progress=progress)
+    sentence_vectors, senses = embed_with_senses(embedder, sentences, progress=progress)
     decisions, decision_vectors = find_decisions(reports_by, chunks, spans, sentence_vectors, embedder)
     if reuse:
         spans = [reuse.sentence_spans[i] for i in kept] + spans
@@ -120,6 +121,7 @@ def embed_chunks(reports: list[Report], chunks: list[Chunk], embedder: Embedder,
         chunks = [reuse.chunks[i] for i in kept] + chunks
         chunk_vectors = np.vstack([reuse.faiss_index.reconstruct_batch(np.array(kept, dtype=np.int64)), chunk_vectors])
         sentence_vectors = np.vstack([_rows(reuse.sentence_vectors, reuse.sentence_ids(kept)), sentence_vectors])
+        senses = Senses.join([reuse.senses.take(reuse.sentence_ids(kept)), senses])
         decisions = [reuse.decisions[i] for i in old_decisions] + decisions
         decision_vectors = np.vstack([reuse.decision_vectors[old_decisions], decision_vectors])
         order = sorted(range(len(decisions)), key=lambda i: decisions[i].sort_key())
@@ -143,7 +145,7 @@ def embed_chunks(reports: list[Report], chunks: list[Chunk], embedder: Embedder,
     }
     stored = {seg["id"]: reuse.stored[seg["id"]] for seg in old_segments if seg["id"] in reuse.stored}
     return Index(manifest, chunks, reports_by, decisions, ann.prepare(vectors, chosen), sentence_vectors,
-                 decision_vectors, spans, stored)
+                 decision_vectors, senses, spans, stored)
 
 
 def _reusable(index_dir: Path, expected: dict, loaded: Index | None) -> Index | None:

@@ -93,19 +93,34 @@ class Embedder:
         if len(texts) == 1 and not progress:
             return self._encode_one(texts[0])[None, :]
         out = np.zeros((len(texts), self.dimensions), dtype=np.float32)
-        if not texts:
-            return out
+        for rows in self._batches(texts, batch_size, progress):
+            out[rows] = self._run([texts[i] for i in rows])
+        return out
+
+    def encode_spans(self, texts: list[str], spans: list[list[tuple[int, int]]], progress: bool = False
+                     ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """The texts' unit vectors, and for each text a unit vector per (start, end) span of it: the mean of
+        the model's token vectors over that span, so a word's vector carries the sense its sentence gives it
+        ("house" in "a website to house our efforts" is far from "housing"). From the same call as `encode`."""
+        out = np.zeros((len(texts), self.dimensions), dtype=np.float32)
+        per_span = [np.zeros((len(s), self.dimensions), dtype=np.float32) for s in spans]
+        for rows in self._batches(texts, BATCH_SIZE, progress):
+            out[rows], found = self._run([texts[i] for i in rows], [spans[i] for i in rows])
+            for i, vectors in zip(rows, found):
+                per_span[i] = vectors
+        return out, per_span
+
+    def _batches(self, texts: list[str], batch_size: int, progress: bool):
+        """Row numbers of `texts` in batches of like length, holding the model for the whole run."""
         order = np.argsort([-len(t) for t in texts], kind="stable")
-        batches = range(0, len(texts), batch_size)
+        starts = range(0, len(texts), batch_size)
         if progress:
             from tqdm import tqdm
 
-            batches = tqdm(batches, desc="Batches", unit="batch")
+            starts = tqdm(starts, desc="Batches", unit="batch")
         with self._lock:
-            for start in batches:
-                rows = order[start:start + batch_size]
-                out[rows] = self._run([texts[i] for i in rows])
-        return out
+            for start in starts:
+                yield order[start:start + batch_size]
 
     def _encode_one(self, text: str) -> np.ndarray:
         """One text (a question), encoded together with any others asked meanwhile.
@@ -136,11 +151,29 @@ class Embedder:
             raise mine.failed
         return mine.vector
 
-    def _run(self, texts: list[str]) -> np.ndarray:
-        """One call of the model: the texts' unit vectors (mean of the token vectors, as sentence-transformers)."""
-        tokens = self.tokenizer(texts, padding=True, truncation=True, max_length=self.max_tokens, return_tensors="np")
+    def _run(self, texts: list[str], spans: list[list[tuple[int, int]]] | None = None):
+        """One call of the model: the texts' unit vectors (mean of the token vectors, as sentence-transformers);
+        with `spans`, also each text's span vectors (see `encode_spans`)."""
+        tokens = self.tokenizer(texts, padding=True, truncation=True, max_length=self.max_tokens, return_tensors="np",
+                                return_offsets_mapping=spans is not None)
         mask = tokens["attention_mask"].astype(np.int64)
         hidden = self.session.run(None, {"input_ids": tokens["input_ids"].astype(np.int64), "attention_mask": mask})[0]
         summed = (hidden * mask[..., None]).sum(axis=1)
-        mean = summed / np.maximum(mask.sum(axis=1, keepdims=True), 1)
-        return mean / np.maximum(np.linalg.norm(mean, axis=1, keepdims=True), 1e-12)
+        vectors = _unit(summed / np.maximum(mask.sum(axis=1, keepdims=True), 1))
+        if spans is None:
+            return vectors
+        found = []
+        for row, text_spans in enumerate(spans):
+            offsets = tokens["offset_mapping"][row]
+            real = offsets[:, 1] > offsets[:, 0]  # neither padding nor <s> and </s>
+            pooled = np.zeros((len(text_spans), hidden.shape[2]), dtype=np.float32)
+            for n, (start, end) in enumerate(text_spans):
+                inside = real & (offsets[:, 0] < end) & (offsets[:, 1] > start)
+                if inside.any():  # a span cut off by max_tokens keeps a zero vector: it matches nothing
+                    pooled[n] = hidden[row, inside].mean(axis=0)
+            found.append(_unit(pooled))
+        return vectors, found
+
+
+def _unit(rows: np.ndarray) -> np.ndarray:
+    return rows / np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-12)

@@ -21,6 +21,7 @@ from .chunking import Chunk, chunk_sentences
 from .decisions import Decision
 from .errors import IndexUnavailable
 from .ingest import Report
+from .senses import Senses
 from .topic import base, stems, words
 
 
@@ -45,6 +46,7 @@ class Index:
     faiss_index: faiss.Index  # one vector per chunk, in `chunks` order
     sentence_vectors: np.ndarray  # one row per quotable sentence, chunk by chunk, in order
     decision_vectors: np.ndarray  # one row per decision: its `search_text`
+    senses: Senses  # the words of each quotable sentence in their sense there
     sentence_spans: list[list[tuple[int, int]]] | None = None  # per chunk; worked out from the chunks when not given
     # Segment id → the build folder already holding its files, which `store.save` hard-links instead of writing.
     stored: dict[str, Path] = field(default_factory=dict)
@@ -55,6 +57,8 @@ class Index:
         self._first_sentence = np.cumsum([0] + [len(s) for s in self.sentence_spans])
         if self._first_sentence[-1] != len(self.sentence_vectors):
             raise IndexUnavailable(f"{len(self.sentence_vectors)} sentence vectors for {self._first_sentence[-1]} sentences")
+        if len(self.senses.words) != len(self.sentence_vectors):
+            raise IndexUnavailable(f"word senses for {len(self.senses.words)} of {len(self.sentence_vectors)} sentences")
         if len(self.decision_vectors) != len(self.decisions):
             raise IndexUnavailable(f"{len(self.decision_vectors)} decision vectors for {len(self.decisions)} decisions")
 
@@ -121,6 +125,12 @@ class Index:
         """Cosine of the query vector with each sentence."""
         return self.sentence_vectors[[s.id for s in sentences]] @ query.reshape(-1)
 
+    def sense_match(self, sentence: Sentence, topic_senses: dict[str, np.ndarray]) -> dict[str, float]:
+        """For each of the topic's words (by `topic.base`) that the sentence uses, the cosine of its sense
+        there with its sense in the topic."""
+        words, vectors = self.senses.of(sentence.id)
+        return {w: float(v.astype(np.float32) @ topic_senses[w]) for w, v in zip(words, vectors) if w in topic_senses}
+
     def sentences_near(self, sentence: Sentence, at_least: float) -> list[tuple[Sentence, float]]:
         """Every sentence whose cosine with `sentence` is at least `at_least`, nearest first (itself included)."""
         to_it = self.sentence_vectors @ self.sentence_vectors[sentence.id]
@@ -157,10 +167,6 @@ class Index:
     @cached_property
     def _sentence_bases(self) -> list[frozenset[str]]:
         return [frozenset(base(w) for w in words(self.quote(sentence))) for sentence in self._sentences]
-
-    def bases_of(self, sentence: Sentence) -> frozenset[str]:
-        """The sentence's words without their inflections (`topic.base`), worked out once per index."""
-        return self._sentence_bases[sentence.id]
 
     @cached_property
     def _sentence_frequency(self) -> dict[str, int]:

@@ -1,13 +1,17 @@
-"""Which lines of a broad answer are on its topic: a logistic model over three signals of a sentence.
+"""Which lines of a broad answer are on its topic: a logistic model over four signals of a sentence.
 
 A broad question ("anything on Scotland?") is answered with one line per meeting that discussed the
 topic, and a meeting that never did must not be quoted for its best-scoring neighbour. Each sentence
-of the passages found is read through three signals:
+of the passages found is read through four signals:
 - meaning: its cosine with the topic;
+- closest: the best cosine of any sentence found with the topic, the same for all: how near the
+  reports come to the topic at all, so that a line is weighed against the best there is;
 - words: the share of the topic's words it uses, each weighted by how few sentences use it and how
-  often a question's word is found in its answer (term recall). A word no sentence uses weighs as
+  often a question's word is found in its answer (term recall), and counted by the cosine of its
+  sense in the sentence with its sense in the topic (`senses`). A word no sentence uses weighs as
   the rarest, so that "did they talk about flooding?" is not answered by the one word it shares
-  with the reports ("talk");
+  with the reports ("talk"); "a new website to house our expanded efforts" uses "housing" at 0.06,
+  where a count of shared words gave it all of the topic;
 - passage: its passage's retrieval score as a share of the best one's (BM25 and the dense score of
   the text around it).
 A line is quoted when the model puts it more likely on topic than not. The weights are learned from
@@ -27,10 +31,11 @@ import numpy as np
 
 from .index import Index, Sentence
 from .retrieve import Hit, Retriever
+from .senses import topic_senses
 from .topic import BROAD_SETS, base, model as question_model, stem, words
 
 MODEL_FILE = Path(__file__).with_name("on_topic_model.json")
-SIGNALS = ("meaning", "words", "passage")
+SIGNALS = ("meaning", "closest", "words", "passage")
 PASSAGES = 30  # passages searched for a broad answer's lines: a topic can come up in a few lines of many sections
 
 
@@ -43,8 +48,10 @@ class Candidates:
     signals: np.ndarray  # (sentences, SIGNALS)
 
 
-def candidates(index: Index, hits: list[Hit], query: np.ndarray, topic: str) -> Candidates:
-    """Every quotable sentence of `hits` with its three signals against the topic (`query` is its vector)."""
+def candidates(index: Index, hits: list[Hit], query: np.ndarray, topic: str, senses: dict[str, np.ndarray]
+               ) -> Candidates:
+    """Every quotable sentence of `hits` with its signals against the topic (`query` is its vector, `senses`
+    its words in their sense there, from `senses.topic_senses`)."""
     pairs = [(hit, sentence) for hit in hits for sentence in index.sentences_of(hit.position)]
     if not pairs:
         return Candidates([], [], np.zeros((0, len(SIGNALS))))
@@ -54,11 +61,13 @@ def candidates(index: Index, hits: list[Hit], query: np.ndarray, topic: str) -> 
         key = base(word)
         wanted[key] = max(index.rarity(key) * question_model().expected_recall(stem(word)), wanted.get(key, 0.0))
     total = sum(wanted.values()) or 1.0
-    share = [sum(r for w, r in wanted.items() if w in index.bases_of(s)) / total for s in sentences]
+    share = [sum(wanted[w] * cosine for w, cosine in index.sense_match(s, senses).items() if w in wanted) / total
+             for s in sentences]
     top = hits[0].score or 1.0
     passage = [h.score / top for h, _ in pairs]
+    meaning = index.similarity(sentences, query)
     return Candidates([h for h, _ in pairs], sentences,
-                      np.column_stack([index.similarity(sentences, query), share, passage]))
+                      np.column_stack([meaning, np.full(len(sentences), meaning.max()), share, passage]))
 
 
 @dataclass(frozen=True)
@@ -102,7 +111,8 @@ def learn_from_eval(folder: Path, retriever: Retriever) -> OnTopicModel:
                 continue
             topic = retriever.search_text(question)
             query = retriever.embedder.encode([topic])
-            found = candidates(retriever.index, retriever.search(question, k=PASSAGES, query_vector=query), query, topic)
+            found = candidates(retriever.index, retriever.search(question, k=PASSAGES, query_vector=query), query, topic,
+                               topic_senses(retriever.embedder, topic))
             labels = np.array([on_topic(item, h.chunk.meeting_date, retriever.index.quote(s))
                                for h, s in zip(found.hits, found.sentences)])
             rows.append((found.signals, labels))

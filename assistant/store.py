@@ -29,11 +29,12 @@ from .errors import IndexUnavailable
 from .hashing import sha256_file
 from .index import Index
 from .ingest import Paragraph, Report, Section
+from .senses import Senses
 
-FORMAT = 6
+FORMAT = 7  # 7: each sentence's word senses (senses.npy, senses.json)
 CURRENT = "current"
 SEGMENTS = "segments"
-_SEGMENT_FILES = ("chunks.jsonl", "vectors.npy", "quotes.npy")
+_SEGMENT_FILES = ("chunks.jsonl", "vectors.npy", "quotes.npy", "senses.npy", "senses.json")
 
 
 def _report_to_dict(report: Report) -> dict:
@@ -62,7 +63,11 @@ def _write_segment(index: Index, segment: dict, chunk_start: int, sentence_start
         for chunk in index.chunks[rows]:
             fh.write(json.dumps(chunk.to_dict(), ensure_ascii=False) + "\n")
     np.save(folder / "vectors.npy", index.faiss_index.reconstruct_n(chunk_start, segment["chunks"]))
-    np.save(folder / "quotes.npy", index.sentence_vectors[sentence_start:sentence_start + segment["sentences"]])
+    sentence_ids = np.arange(sentence_start, sentence_start + segment["sentences"])
+    np.save(folder / "quotes.npy", index.sentence_vectors[sentence_ids])
+    senses = index.senses.take(sentence_ids)
+    np.save(folder / "senses.npy", senses.vectors)
+    (folder / "senses.json").write_text(json.dumps(senses.words, ensure_ascii=False), encoding="utf-8")
 
 
 def _linked(source: Path, folder: Path) -> bool:
@@ -143,13 +148,15 @@ def load(index_dir: Path) -> Index:
         if damaged:
             raise IndexUnavailable(f"index in {index_dir} is damaged: {', '.join(damaged)} "
                                    "no longer match the checksums in its manifest")
-        chunks, vector_parts, sentence_parts = [], [], []
+        chunks, vector_parts, sentence_parts, sense_parts = [], [], [], []
         for segment in manifest["segments"]:
             folder = current / SEGMENTS / segment["id"]
             with open(folder / "chunks.jsonl", encoding="utf-8") as fh:
                 chunks += [Chunk(**json.loads(line)) for line in fh]
             vector_parts.append(np.load(folder / "vectors.npy"))
             sentence_parts.append(np.load(folder / "quotes.npy"))
+            sense_parts.append(Senses(json.loads((folder / "senses.json").read_text(encoding="utf-8")),
+                                      np.load(folder / "senses.npy")))
         sentence_vectors = sentence_parts[0] if len(sentence_parts) == 1 else np.concatenate(sentence_parts)
         vectors = (ann.exact_index(np.concatenate(vector_parts)) if manifest["faiss_index"]["exact"]
                    else faiss.read_index(str(current / "vectors.faiss")))
@@ -157,6 +164,7 @@ def load(index_dir: Path) -> Index:
         reports = [_report_from_dict(d) for d in json.loads((current / "reports.json").read_text(encoding="utf-8"))]
         decisions = [Decision(**d) for d in json.loads((current / "decisions.json").read_text(encoding="utf-8"))]
         decision_vectors = np.load(current / "decisions.npy")
+        senses = Senses.join(sense_parts)
     except (OSError, ValueError, TypeError, KeyError, RuntimeError) as exc:
         raise IndexUnavailable(f"index in {index_dir} is unreadable: {exc}") from exc
     vectors = ann.prepare(vectors, manifest.get("faiss_index", {}))
@@ -164,6 +172,6 @@ def load(index_dir: Path) -> Index:
         raise IndexUnavailable(f"index in {index_dir} is inconsistent: {vectors.ntotal} vectors for {len(chunks)} chunks")
     try:
         return Index(manifest, chunks, {r.source: r for r in reports}, decisions, vectors, sentence_vectors,
-                     decision_vectors, stored={segment["id"]: current.resolve() for segment in manifest["segments"]})
+                     decision_vectors, senses, stored={segment["id"]: current.resolve() for segment in manifest["segments"]})
     except IndexUnavailable as exc:
         raise IndexUnavailable(f"index in {index_dir} is inconsistent: {exc}") from exc

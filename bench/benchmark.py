@@ -41,6 +41,7 @@ from assistant.chunking import Chunk  # noqa: E402
 from assistant.embed import BATCH_SIZE, Embedder  # noqa: E402
 from assistant.evaluate import load_qa  # noqa: E402
 from assistant.index import Index  # noqa: E402
+from assistant.senses import Senses  # noqa: E402
 from assistant.ingest import Report  # noqa: E402
 from assistant.question import Question  # noqa: E402
 from assistant.retrieve import DEPTH, Retriever  # noqa: E402
@@ -226,7 +227,8 @@ def synthetic_corpus(real: Index, n: int) -> tuple[list[Chunk], dict[str, Report
 
 def synthetic_index(real: Index, n: int, vectors: np.ndarray, faiss_index: faiss.Index, chosen: dict,
                     seed: int = 1) -> Index:
-    """An in-memory Index of n chunks without the embedding model; sentence vectors replicated and noised."""
+    """An in-memory Index of n chunks without the embedding model; sentence vectors replicated and noised. Their
+    words' senses are left out: search never reads them, and at a million chunks they would take ~35 GB."""
     chunks, reports = synthetic_corpus(real, n)
     rows = real.sentence_ids([i % len(real.chunks) for i in range(n)])
     sentences = noisy_copies(real.sentence_vectors, rows, np.random.default_rng(seed))
@@ -234,7 +236,8 @@ def synthetic_index(real: Index, n: int, vectors: np.ndarray, faiss_index: faiss
                 "dimensions": int(vectors.shape[1]), "synthetic": True,
                 "segments": [{"id": "0000", "chunks": n, "sentences": len(sentences)}]}
     return Index(manifest, chunks, reports, [], faiss_index, sentences,
-                 np.zeros((0, vectors.shape[1]), dtype=np.float32))
+                 np.zeros((0, vectors.shape[1]), dtype=np.float32),
+                 Senses([[] for _ in rows], np.zeros((0, vectors.shape[1]), dtype=np.float16)))
 
 
 def index_only(vectors: np.ndarray, queries: np.ndarray, reps: int) -> tuple[faiss.Index, dict, dict]:

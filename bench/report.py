@@ -314,7 +314,7 @@ def markdown(results: dict, json_path: Path, throughput: dict | None = None) -> 
         "once after a warm-up, one at a time, on the real index; p95 is nearest-rank.",
         "- **Synthetic scale**: the real chunks repeated to N, each copy of a report under its own source "
         f"and year, with chunk and sentence vectors = real vector + N(0, {settings['noise']}²) per dimension, "
-        "renormalised; no decisions. The vector index is `ann.vector_index` (exact `IndexFlatIP` up to "
+        "renormalised; no decisions and no word senses (search reads neither). The vector index is `ann.vector_index` (exact `IndexFlatIP` up to "
         f"{settings['exact_up_to']:,} vectors, IVF above, nprobe calibrated to recall@10 ≥ "
         f"{settings['target_recall']}). "
         "Search latency is `Retriever.search` with the question pre-encoded (encode time is in the query "

@@ -23,6 +23,17 @@ def test_vectors_match_sentence_transformers(embedder):
     assert np.abs(ours - reference).max() < 1e-5
 
 
+def test_a_words_vector_carries_the_sense_its_sentence_gives_it(embedder):
+    """The senses a broad answer weighs words by (assistant/senses.py): "house" as a verb is far from
+    "housing"; "housing" in a sentence on housing is near it. The texts' vectors are `encode`'s."""
+    texts = ["housing", "We will need a new website to house our expanded efforts.",
+             "Housing policy was discussed at length."]
+    at = texts[1].index("house")
+    vectors, (asked, verb, noun) = embedder.encode_spans(texts, [[(0, 7)], [(at, at + 5)], [(0, 7)]])
+    assert np.abs(vectors - embedder.encode(texts)).max() < 1e-5
+    assert float(asked[0] @ verb[0]) < 0.3 < 0.5 < float(asked[0] @ noun[0])
+
+
 def test_the_model_folder_holds_exactly_the_published_files():
     folder = weights.model_dir()
     for name, (size, sha) in weights.FILES.items():

@@ -1,6 +1,7 @@
 import json
 import shutil
 
+import numpy as np
 import pytest
 
 from assistant.build import build, open_index
@@ -34,6 +35,7 @@ def test_saved_index_loads_back_the_same(corpus_copy, stand_in, tmp_path):
     assert loaded.chunks == built.chunks
     assert loaded.reports.keys() == built.reports.keys()
     assert loaded.reports["002_3538ad03228d0549.txt"].text == built.reports["002_3538ad03228d0549.txt"].text
+    assert loaded.senses.words == built.senses.words and (loaded.senses.vectors == built.senses.vectors).all()
 
 
 def test_stale_index_is_rebuilt_and_says_why(corpus_copy, stand_in, tmp_path):
@@ -96,6 +98,13 @@ def test_adding_a_report_embeds_only_its_chunks(corpus_less_one, corpus_copy, st
         assert abs(after.faiss_index.reconstruct(i) - whole.faiss_index.reconstruct(rows[chunk.chunk_id])).max() < 1e-5
     assert after.decisions == whole.decisions
     assert load(tmp_path / "index").chunks == after.chunks
+    # Each sentence keeps its own words' senses, whichever build embedded it.
+    sentence_rows = {(c.source, s.start): s.id for i, c in enumerate(whole.chunks) for s in whole.sentences_of(i, True)}
+    for i, chunk in enumerate(after.chunks):
+        for sentence in after.sentences_of(i, asides=True):
+            words, vectors = after.senses.of(sentence.id)
+            same_words, same_vectors = whole.senses.of(sentence_rows[chunk.source, sentence.start])
+            assert words == same_words and np.abs(vectors.astype(float) - same_vectors.astype(float)).max() < 1e-3
 
 
 def test_adding_a_report_links_the_stored_segments_and_writes_one_more(corpus_less_one, stand_in, tmp_path):

@@ -22,9 +22,10 @@ def test_the_committed_model_is_what_the_broad_sets_teach(assistant):
 
 
 def test_every_signal_counts_for_the_topic():
-    """More meaning, more of the topic's words, a better passage: each makes a line more likely on topic."""
+    """More meaning, reports nearer the topic, more of its words in its sense, a better passage: each makes a
+    line more likely on topic."""
     assert all(w > 0 for w in model().weights)
-    low, high = model().probability(np.array([[0.2, 0.0, 0.3], [0.6, 1.0, 1.0]]))
+    low, high = model().probability(np.array([[0.2, 0.3, 0.0, 0.3], [0.6, 0.6, 0.8, 1.0]]))
     assert low < 0.5 < high
 
 
@@ -45,3 +46,17 @@ def test_a_derived_word_does_not_match_its_stem(assistant):
     """"nationalism" was answered with Ed's One Nation vision, which the stemmer makes the same word."""
     reply = answer(Question.read("nationalism"), assistant.retriever)
     assert not any("One Nation" in c.quote for c in reply.citations)
+
+
+def test_a_word_in_another_sense_does_not_answer_a_topic(assistant):
+    """"housing" and "house" are one word to the stemmer; the reports never discuss housing, but one says
+    "a new website to house our expanded efforts", which a count of shared words quoted for it."""
+    for asked in ("anything on housing", "What did the NEC say about housing?", "housing"):
+        reply = answer(Question.read(asked), assistant.retriever)
+        assert reply.abstained, (asked, [c.quote[:60] for c in reply.citations])
+
+
+def test_a_shared_word_with_another_meaning_does_not_answer_a_topic(assistant):
+    """Tuition fees never came up; the reports' only "fees" are employment tribunal fees."""
+    reply = answer(Question.read("what was said about tuition fees?"), assistant.retriever)
+    assert reply.abstained, [c.quote[:60] for c in reply.citations]

@@ -1,0 +1,73 @@
+"""Words in the sense their sentence gives them, so that a topic's word matches only where it means the same.
+
+"Housing" and "house" are one word to a stemmer, and "fees" is "fees" whether tuition or tribunal
+fees; a broad answer matched on words alone quoted "a new website to house our expanded efforts"
+for "anything on housing?". all-mpnet-base-v2 reads every word in its sentence, so its token
+vectors carry the sense: the mean of a word's token vectors is that word in context. Cosine of
+"housing" (asked alone) with "house" in that sentence: 0.17; with "housing" in a sentence on
+housing policy: 0.68; with "homes" in one on council homes: 0.52.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .errors import IndexUnavailable
+from .topic import content_words
+
+
+@dataclass(frozen=True)
+class Senses:
+    """Each quotable sentence's words in their sense there: per sentence, the `topic.base` of each word it uses
+    that can carry a topic (`topic.content_words`), and one row of `vectors` per word, sentence after sentence.
+
+    Worked out at build from the same pass of the model that embeds the sentence, and kept (in half precision:
+    about 21 KB a sentence) so that a broad answer can tell "house our efforts" from "housing" without running
+    the model over every sentence it weighs."""
+
+    words: list[list[str]]  # per sentence, in index order
+    vectors: np.ndarray  # (words in all, dimensions), float16, unit length
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_first", np.cumsum([0] + [len(w) for w in self.words]))
+        if self._first[-1] != len(self.vectors):
+            raise IndexUnavailable(f"{len(self.vectors)} word vectors for {self._first[-1]} words")
+
+    def of(self, sentence_id: int) -> tuple[list[str], np.ndarray]:
+        return self.words[sentence_id], self.vectors[self._first[sentence_id]:self._first[sentence_id + 1]]
+
+    def take(self, sentence_ids: np.ndarray) -> Senses:
+        """The senses of these sentences only, in this order: what an index keeps of an older one's."""
+        rows = [np.arange(self._first[i], self._first[i + 1]) for i in sentence_ids]
+        return Senses([self.words[i] for i in sentence_ids],
+                      self.vectors[np.concatenate(rows + [np.zeros(0, dtype=np.int64)])])
+
+    @staticmethod
+    def join(parts: list[Senses]) -> Senses:
+        return Senses([w for p in parts for w in p.words], np.concatenate([p.vectors for p in parts]))
+
+
+def embed_with_senses(embedder, texts: list[str], progress: bool = False) -> tuple[np.ndarray, Senses]:
+    """The texts' unit vectors (as `embedder.encode` gives them) and their words' senses, from one pass of the
+    model: a word used twice in a text gets the mean of its two senses there."""
+    found = [content_words(t) for t in texts]
+    spans = [[span for word_spans in words.values() for span in word_spans] for words in found]
+    vectors, per_span = embedder.encode_spans(texts, spans, progress=progress)
+    rows = []
+    for words, span_vectors in zip(found, per_span):
+        first = 0
+        for word_spans in words.values():
+            mean = span_vectors[first:first + len(word_spans)].mean(axis=0)
+            rows.append(mean / max(float(np.linalg.norm(mean)), 1e-12))
+            first += len(word_spans)
+    return vectors, Senses([list(words) for words in found],
+                           np.array(rows, dtype=np.float16).reshape(len(rows), vectors.shape[1]))
+
+
+def topic_senses(embedder, topic: str) -> dict[str, np.ndarray]:
+    """The topic's words (by `topic.base`) in the sense the topic gives them."""
+    _, senses = embed_with_senses(embedder, [topic])
+    words, vectors = senses.of(0)
+    return dict(zip(words, vectors.astype(np.float32)))
