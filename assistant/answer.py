@@ -247,7 +247,9 @@ def answer(question: Question, retriever: Retriever, filters: Filters = Filters(
         return Answer(question, ASK_SOMETHING, [], Abstention.EMPTY_QUESTION)
     index = retriever.index
     searched = retriever.search_text(question)
-    query = retriever.embedder.encode([searched])
+    # A broad answer weighs its topic's words by their sense there, which the model gives with the vector.
+    query, senses = (topic_senses(retriever.embedder, searched) if question.broad
+                     else (retriever.embedder.encode([searched]), {}))
     hits = retriever.search(question, k=max(passages, on_topic.PASSAGES) if question.broad else passages,
                             filters=filters, query_vector=query)
     if question.asks_about_decisions:
@@ -267,7 +269,7 @@ def answer(question: Question, retriever: Retriever, filters: Filters = Filters(
     refusal = _why_unanswerable(question, index, float(index.similarity(every, query).max(initial=-1.0)), topic)
     if question.broad:  # it names no period (`Question.broad`), so the refusal is a name or a low cosine:
         # whether it is answered is the on-topic model's call, and the refusal only says why not.
-        overview = overview_answer(question, index, hits, query, topic, topic_senses(retriever.embedder, topic))
+        overview = overview_answer(question, index, hits, query, topic, senses)
         return refusal if refusal and overview.abstained else overview
     if refusal:
         return refusal

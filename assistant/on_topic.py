@@ -110,9 +110,9 @@ def learn_from_eval(folder: Path, retriever: Retriever) -> OnTopicModel:
             if not question.broad:
                 continue
             topic = retriever.search_text(question)
-            query = retriever.embedder.encode([topic])
+            query, senses = topic_senses(retriever.embedder, topic)
             found = candidates(retriever.index, retriever.search(question, k=PASSAGES, query_vector=query), query, topic,
-                               topic_senses(retriever.embedder, topic))
+                               senses)
             labels = np.array([on_topic(item, h.chunk.meeting_date, retriever.index.quote(s))
                                for h, s in zip(found.hits, found.sentences)])
             rows.append((found.signals, labels))

@@ -66,8 +66,9 @@ def embed_with_senses(embedder, texts: list[str], progress: bool = False) -> tup
                            np.array(rows, dtype=np.float16).reshape(len(rows), vectors.shape[1]))
 
 
-def topic_senses(embedder, topic: str) -> dict[str, np.ndarray]:
-    """The topic's words (by `topic.base`) in the sense the topic gives them."""
-    _, senses = embed_with_senses(embedder, [topic])
-    words, vectors = senses.of(0)
-    return dict(zip(words, vectors.astype(np.float32)))
+def topic_senses(embedder, topic: str) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """The topic's vector (as `embedder.encode([topic])` gives it) and its words (by `topic.base`) in the sense
+    the topic gives them, from one call of the model."""
+    vectors, senses = embed_with_senses(embedder, [topic])
+    words, word_vectors = senses.of(0)
+    return vectors, dict(zip(words, word_vectors.astype(np.float32)))
