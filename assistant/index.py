@@ -22,7 +22,7 @@ from .decisions import Decision
 from .errors import IndexUnavailable
 from .ingest import Report
 from .senses import Senses
-from .topic import base, stems, words
+from .topic import base, content_words, stems
 
 
 @dataclass(frozen=True)
@@ -166,7 +166,7 @@ class Index:
 
     @cached_property
     def _sentence_bases(self) -> list[frozenset[str]]:
-        return [frozenset(base(w) for w in words(self.quote(sentence))) for sentence in self._sentences]
+        return [frozenset(content_words(self.quote(sentence))) for sentence in self._sentences]
 
     @cached_property
     def _sentence_frequency(self) -> dict[str, int]:
@@ -176,10 +176,13 @@ class Index:
                 counts[b] = counts.get(b, 0) + 1
         return counts
 
+    def sentences_using(self, word_base: str) -> int:
+        return self._sentence_frequency.get(word_base, 0)
+
     def rarity(self, word_base: str) -> float:
         """How few sentences use the word (a `topic.base`): log(N / (1 + sentences with it)), the rarer the
         higher; a word no sentence uses is the rarest of all, log N."""
-        return max(math.log(len(self._sentences) / (1 + self._sentence_frequency.get(word_base, 0))), 0.0)
+        return max(math.log(len(self._sentences) / (1 + self.sentences_using(word_base))), 0.0)
 
     @cached_property
     def title_stems(self) -> frozenset[str]:

@@ -1,8 +1,8 @@
-"""Which lines of a broad answer are on its topic: a logistic model over four signals of a sentence.
+"""Which lines of a broad answer are on its topic: a logistic model over five signals of a sentence.
 
 A broad question ("anything on Scotland?") is answered with one line per meeting that discussed the
 topic, and a meeting that never did must not be quoted for its best-scoring neighbour. Each sentence
-of the passages found is read through four signals:
+of the passages found is read through five signals:
 - meaning: its cosine with the topic;
 - closest: the best cosine of any sentence found with the topic, the same for all: how near the
   reports come to the topic at all, so that a line is weighed against the best there is;
@@ -13,10 +13,15 @@ of the passages found is read through four signals:
   with the reports ("talk"); "a new website to house our expanded efforts" uses "housing" at 0.06,
   where a count of shared words gave it all of the topic;
 - passage: its passage's retrieval score as a share of the best one's (BM25 and the dense score of
-  the text around it).
-A line is quoted when the model puts it more likely on topic than not. The weights are learned from
-the sentences labelled on topic in the broad eval sets by `python -m assistant.on_topic`, which
-writes `on_topic_model.json`; tests/test_on_topic.py checks the committed file is what they teach.
+  the text around it);
+- unknown: the share of the topic's word weight in words no sentence uses, the same for all: a topic the
+  reports have no word for is seldom one they discuss ("tuition fees" was answered with the one line on
+  employment tribunal fees). A word no sentence uses first counts as the reports' word whose sense is
+  nearest its own, if that is near enough (ALIAS): "govt" as "government", "org" as "Organisation".
+A broad answer quotes the lines the model puts likely enough on topic (`answer.OVERVIEW_ODDS`). The
+weights are learned from the sentences labelled on topic in the broad eval sets by `python -m
+assistant.on_topic`, which writes `on_topic_model.json`; tests/test_on_topic.py checks the committed
+file is what they teach.
 """
 
 from __future__ import annotations
@@ -35,7 +40,10 @@ from .senses import topic_senses
 from .topic import BROAD_SETS, base, model as question_model, stem, words
 
 MODEL_FILE = Path(__file__).with_name("on_topic_model.json")
-SIGNALS = ("meaning", "closest", "words", "passage")
+SIGNALS = ("meaning", "closest", "words", "passage", "unknown")
+ALIAS = 0.6  # a topic word no sentence uses counts as the reports' word whose sense is nearest it, this near or more:
+# "mayor" and "Mayoral" 0.68, "govt" and "government" 0.68; no never-discussed topic's word came nearer than 0.59
+# ("David" to "Miliband"); "tuition" is 0.41 from "fees"
 PASSAGES = 30  # passages searched for a broad answer's lines: a topic can come up in a few lines of many sections
 
 
@@ -57,17 +65,25 @@ def candidates(index: Index, hits: list[Hit], query: np.ndarray, topic: str, sen
         return Candidates([], [], np.zeros((0, len(SIGNALS))))
     sentences = [s for _, s in pairs]
     wanted: dict[str, float] = {}
+    senses = dict(senses)
     for word in words(topic):
         key = base(word)
+        if not index.sentences_using(key) and key in senses:
+            near, cosine = index.senses.nearest(senses[key])
+            if cosine >= ALIAS:
+                senses.setdefault(near, senses[key])
+                key = near
         wanted[key] = max(index.rarity(key) * question_model().expected_recall(stem(word)), wanted.get(key, 0.0))
     total = sum(wanted.values()) or 1.0
     share = [sum(wanted[w] * cosine for w, cosine in index.sense_match(s, senses).items() if w in wanted) / total
              for s in sentences]
+    unknown = sum(weight for w, weight in wanted.items() if not index.sentences_using(w)) / total
     top = hits[0].score or 1.0
     passage = [h.score / top for h, _ in pairs]
     meaning = index.similarity(sentences, query)
     return Candidates([h for h, _ in pairs], sentences,
-                      np.column_stack([meaning, np.full(len(sentences), meaning.max()), share, passage]))
+                      np.column_stack([meaning, np.full(len(sentences), meaning.max()), share, passage,
+                                       np.full(len(sentences), unknown)]))
 
 
 @dataclass(frozen=True)

@@ -73,7 +73,6 @@ class Question:
     asks_about_decisions: bool  # that, or "what has the NEC agreed about X?"
     about_meetings: bool  # it speaks of meetings or away days, so a period it names is theirs
     names: tuple[str, ...]  # capitalised words after the first, possessive dropped: maybe people's names
-    topic: str  # its words that say what it is about, the frame ("what did the NEC say about") left out
     broad: bool  # it asks what was said on a topic ("anything on Europe?"), not for one fact
 
     @classmethod
@@ -103,7 +102,6 @@ class Question:
             names=tuple(_POSSESSIVE.sub("", w) for w in _WORD.findall(text)[1:] if w[0].isupper()),
             # A question pinned to a meeting ("in May 2012") wants that meeting's answer, not a timeline;
             # one asking when, or what was agreed, wants the decision.
-            topic=model().topic(text),
             broad=model().is_broad(text) and not (months or years or pick or asks_when or asks_about_decisions),
         )
 

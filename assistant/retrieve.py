@@ -23,7 +23,7 @@ from .errors import BadFilter
 from .index import Index
 from .lexical import BM25Index
 from .question import Question
-from .topic import stem, words
+from .topic import model, stem, words
 
 DENSE_WEIGHT = 0.7  # the rest goes to BM25
 SENTENCE_WEIGHT = 0.5  # share of a passage's dense score taken from its best sentence
@@ -130,11 +130,13 @@ class Retriever:
     def search_text(self, question: Question) -> str:
         """What passages are matched against: a broad question's topic alone, without the words that
         name the collection, so that its frame ("did the NEC talk about") picks no passage; any other
-        question whole; either with the phrases it clips spelled as the reports spell them ("Lib Dems")."""
+        question whole; either with the phrases it clips spelled as the reports spell them ("Lib Dems"),
+        before its frame is told from its topic: "lib" and "dems" never reach an answer, "Liberal" does."""
+        spelled = spelled_out(question.text, self.index)
         if not question.broad:
-            return spelled_out(question.text, self.index)
-        topic = " ".join(w for w in words(question.topic) if stem(w) not in self.index.title_stems)
-        return spelled_out(topic or question.text, self.index)
+            return spelled
+        topic = " ".join(w for w in words(model().topic(spelled)) if stem(w) not in self.index.title_stems)
+        return topic or spelled
 
     def search(self, question: Question, k: int = 5, filters: Filters = Filters(),
                query_vector: np.ndarray | None = None) -> list[Hit]:

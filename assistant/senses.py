@@ -11,6 +11,7 @@ housing policy: 0.68; with "homes" in one on council homes: 0.52.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -43,6 +44,19 @@ class Senses:
         rows = [np.arange(self._first[i], self._first[i + 1]) for i in sentence_ids]
         return Senses([self.words[i] for i in sentence_ids],
                       self.vectors[np.concatenate(rows + [np.zeros(0, dtype=np.int64)])])
+
+    def nearest(self, vector: np.ndarray) -> tuple[str, float]:
+        """The word whose sense anywhere in the reports is nearest `vector`, and its cosine: what a word the
+        reports never use ("govt", "mayor") stands for in them ("government", "Mayoral"), if anything."""
+        if not len(self.vectors):
+            return "", 0.0
+        to_it = self.vectors @ vector.astype(np.float16)
+        best = int(np.argmax(to_it))
+        return self._flat[best], float(to_it[best])
+
+    @cached_property
+    def _flat(self) -> list[str]:
+        return [w for words in self.words for w in words]
 
     @staticmethod
     def join(parts: list[Senses]) -> Senses:

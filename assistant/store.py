@@ -31,7 +31,7 @@ from .index import Index
 from .ingest import Paragraph, Report, Section
 from .senses import Senses
 
-FORMAT = 7  # 7: each sentence's word senses (senses.npy, senses.json)
+FORMAT = 8  # 7: each sentence's word senses (senses.npy, senses.json); 8: a hyphenated word's parts too
 CURRENT = "current"
 SEGMENTS = "segments"
 _SEGMENT_FILES = ("chunks.jsonl", "vectors.npy", "quotes.npy", "senses.npy", "senses.json")

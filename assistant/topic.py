@@ -10,10 +10,10 @@ questions are searched and answered on their topic alone.
 
 Whether a question is broad ("Europe", "anything about London?") or specific ("who is the
 treasurer?") is decided by a logistic model over the question's words. Both are learned from the
-development sets, eval/qa.jsonl (specific) and the seventeen broad sets in BROAD_SETS, by `python -m
+development sets, eval/qa.jsonl (specific) and the twenty broad sets in BROAD_SETS, by `python -m
 assistant.topic`, which writes `question_model.json`. tests/test_topic.py checks that the committed
-file is what the eval sets teach. eval/holdout.jsonl and eval/broad-eighteenth.jsonl to
-broad-twentieth.jsonl never feed it: they measure it.
+file is what the eval sets teach. eval/holdout.jsonl and eval/broad-twentyfirst.jsonl to
+broad-twentythird.jsonl never feed it: they measure it.
 """
 
 from __future__ import annotations
@@ -33,12 +33,13 @@ from bm25s.stopwords import STOPWORDS_EN_PLUS
 MODEL_FILE = Path(__file__).with_name("question_model.json")
 TOPIC_RECALL = 0.3  # a word is frame when its recall is likely below this...
 SURE = 0.8  # ...with this probability (uniform prior); a word seen in few questions keeps its place
-# The broad sets that teach it and the on-topic model (eval/README.md): 613 broad questions, so that the frame is
-# learned from many wordings ("any updates on", "what's the latest on"); eval/broad-eighteenth.jsonl to
-# broad-twentieth.jsonl, written after, measure them.
+# The broad sets that teach it and the on-topic model (eval/README.md): 733 broad questions, so that the frame is
+# learned from many wordings ("any updates on", "what's the latest on"); eval/broad-twentyfirst.jsonl to
+# broad-twentythird.jsonl, written after, measure them.
 BROAD_SETS = ("broad", "broad-holdout", "broad-unseen", "broad-fresh", "broad-blind", "broad-sixth", "broad-seventh",
               "broad-eighth", "broad-ninth", "broad-tenth", "broad-eleventh", "broad-twelfth", "broad-thirteenth",
-              "broad-fourteenth", "broad-fifteenth", "broad-sixteenth", "broad-seventeenth")
+              "broad-fourteenth", "broad-fifteenth", "broad-sixteenth", "broad-seventeenth", "broad-eighteenth",
+              "broad-nineteenth", "broad-twentieth")
 
 WORD = re.compile(r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*")
 _STOP = frozenset(STOPWORDS_EN_PLUS)
@@ -73,11 +74,22 @@ def base(word: str) -> str:
 
 def content_words(text: str) -> dict[str, list[tuple[int, int]]]:
     """Where a text uses each word that can carry a topic (not a stop word), by its `base`: the spans whose
-    sense in context the index keeps for each sentence and the on-topic model compares with a topic's."""
+    sense in context the index keeps for each sentence and the on-topic model compares with a topic's.
+
+    A hyphenated word is also its parts and the parts run together, so that "the org sub committee" and
+    "subcommittee" find "Organisation Sub-committee"."""
     found: dict[str, list[tuple[int, int]]] = {}
+
+    def add(word: str, span: tuple[int, int]) -> None:
+        if word.lower() not in _STOP:
+            found.setdefault(base(word), []).append(span)
+
     for match in WORD.finditer(text):
-        if match.group().lower() not in _STOP:
-            found.setdefault(base(match.group()), []).append(match.span())
+        add(match.group(), match.span())
+        if "-" in match.group():
+            add(match.group().replace("-", ""), match.span())
+            for part in re.finditer(r"[A-Za-z0-9]+", match.group()):
+                add(part.group(), (match.start() + part.start(), match.start() + part.end()))
     return found
 
 
