@@ -43,5 +43,15 @@ class StandInEmbedder:
 
     def encode_spans(self, texts: list[str], spans: list[list[tuple[int, int]]], progress: bool = False
                      ) -> tuple[np.ndarray, list[np.ndarray]]:
-        """A span's vector is its words' hashed stems: the same wherever it stands, for a model with no context."""
-        return self.encode(texts), [self.encode([text[a:b] for a, b in text_spans]) for text, text_spans in zip(texts, spans)]
+        """A span's vector is its words' hashed stems, the same wherever it stands, for a model with no context; each
+        stem in two places, so that two words share a sense only when both collide, not one in 256."""
+        return self.encode(texts), [self._senses([text[a:b] for a, b in text_spans])
+                                    for text, text_spans in zip(texts, spans)]
+
+    def _senses(self, spans: list[str]) -> np.ndarray:
+        out = np.zeros((len(spans), self.dimensions), dtype=np.float32)
+        for row, span in enumerate(spans):
+            for word in _WORD.findall(span.lower()) or ["-"]:
+                for place in (zlib.crc32, zlib.adler32):  # two unrelated hashes: a salted CRC collides with the CRC
+                    out[row, place(word[:5].encode()) % self.dimensions] += 1.0
+        return out / np.linalg.norm(out, axis=1, keepdims=True)
