@@ -56,14 +56,11 @@ class Candidates:
     signals: np.ndarray  # (sentences, SIGNALS)
 
 
-def candidates(index: Index, hits: list[Hit], query: np.ndarray, topic: str, senses: dict[str, np.ndarray]
-               ) -> Candidates:
-    """Every quotable sentence of `hits` with its signals against the topic (`query` is its vector, `senses`
-    its words in their sense there, from `senses.topic_senses`)."""
-    pairs = [(hit, sentence) for hit in hits for sentence in index.sentences_of(hit.position)]
-    if not pairs:
-        return Candidates([], [], np.zeros((0, len(SIGNALS))))
-    sentences = [s for _, s in pairs]
+def topic_words(index: Index, topic: str, senses: dict[str, np.ndarray]
+                ) -> tuple[dict[str, float], dict[str, np.ndarray]]:
+    """The topic's words as the reports would write them (by `topic.base`), each with its weight (rarity times term
+    recall), and their senses in the topic: a word no sentence uses becomes the reports' word nearest its sense
+    when that is ALIAS or nearer ("govt" → "government"), and otherwise stays, weighing as the rarest."""
     wanted: dict[str, float] = {}
     senses = dict(senses)
     for word in words(topic):
@@ -74,6 +71,18 @@ def candidates(index: Index, hits: list[Hit], query: np.ndarray, topic: str, sen
                 senses.setdefault(near, senses[key])
                 key = near
         wanted[key] = max(index.rarity(key) * question_model().expected_recall(stem(word)), wanted.get(key, 0.0))
+    return wanted, senses
+
+
+def candidates(index: Index, hits: list[Hit], query: np.ndarray, topic: str, senses: dict[str, np.ndarray]
+               ) -> Candidates:
+    """Every quotable sentence of `hits` with its signals against the topic (`query` is its vector, `senses`
+    its words in their sense there, from `senses.topic_senses`)."""
+    pairs = [(hit, sentence) for hit in hits for sentence in index.sentences_of(hit.position)]
+    if not pairs:
+        return Candidates([], [], np.zeros((0, len(SIGNALS))))
+    sentences = [s for _, s in pairs]
+    wanted, senses = topic_words(index, topic, senses)
     total = sum(wanted.values()) or 1.0
     share = [sum(wanted[w] * cosine for w, cosine in index.sense_match(s, senses).items() if w in wanted) / total
              for s in sentences]
