@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -22,7 +23,7 @@ from .decisions import Decision
 from .errors import IndexUnavailable
 from .ingest import Report
 from .senses import Senses
-from .topic import base, content_words, stems
+from .topic import base, stems
 
 
 @dataclass(frozen=True)
@@ -165,16 +166,10 @@ class Index:
         return any(w.startswith(prefix) for w in self._vocabulary)
 
     @cached_property
-    def _sentence_bases(self) -> list[frozenset[str]]:
-        return [frozenset(content_words(self.quote(sentence))) for sentence in self._sentences]
-
-    @cached_property
     def _sentence_frequency(self) -> dict[str, int]:
-        counts: dict[str, int] = {}
-        for sentence_bases in self._sentence_bases:
-            for b in sentence_bases:
-                counts[b] = counts.get(b, 0) + 1
-        return counts
+        """Sentences using each word (`topic.base`): counted from the words the build kept senses for, each once
+        a sentence (`topic.content_words`), rather than reading every sentence again."""
+        return dict(Counter(w for sentence_words in self.senses.words for w in sentence_words))
 
     def sentences_using(self, word_base: str) -> int:
         return self._sentence_frequency.get(word_base, 0)
