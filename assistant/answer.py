@@ -40,7 +40,8 @@ OVERVIEW_ODDS = 0.35  # ...each for its line most likely on the topic: the first
 # already less likely (on_topic's "unknown"), so the first line can be taken at lower odds. Over the seventeen sets
 # written as members ask (the narrow sixth to eighth aside), each left out of both models in turn (546 answerable
 # questions, 97 never discussed): 17 answerable questions without an on-topic quote and 3 never-discussed topics
-# answered at 0.5, 16 and 3 at 0.4, 14 and 4 at 0.35; quote precision 0.933 at each.
+# answered at 0.5, 16 and 3 at 0.4, 14 and 4 at 0.35; quote precision 0.933 at each. Checked again with twenty such
+# sets (648 answerable, 115 never discussed): 15 and 4 at 0.35, 15 and 12 at 0.3, 15 and 26 at 0.25.
 FURTHER_ODDS = 0.55
 
 

@@ -21,6 +21,7 @@ from . import ann, asides, chunking, dates, decisions, furniture, ingest, senten
 from .chunking import Chunk, Chunker, chunk_sentences
 from .decisions import find_decisions
 from .embed import Embedder
+from .glossary import GLOSSARY_FILE, load_glossary
 from .errors import IndexUnavailable, IngestError
 from .hashing import sha256_file
 from .index import Index
@@ -29,8 +30,9 @@ from .senses import Senses, embed_with_senses
 
 
 def corpus_fingerprint(corpus_dir: Path) -> dict[str, str]:
-    """sha256 of every file that shapes the index: the reports and the metadata file."""
-    paths = report_files(corpus_dir) + [p for p in [corpus_dir / METADATA_FILE] if p.exists()]
+    """sha256 of every file that shapes the index: the reports, the metadata file and the glossary."""
+    paths = report_files(corpus_dir) + [p for p in [corpus_dir / METADATA_FILE, corpus_dir / GLOSSARY_FILE]
+                                        if p.exists()]
     return {p.name: sha256_file(p) for p in paths}
 
 
@@ -57,6 +59,7 @@ def expected_manifest(corpus_dir: Path, chunker: Chunker, embedder: Embedder) ->
         "pipeline": pipeline_fingerprint(),
         "corpus": corpus_fingerprint(corpus_dir),
         "metadata": metadata_fingerprint(corpus_dir),
+        "glossary": load_glossary(corpus_dir),
     }
 
 
@@ -222,18 +225,21 @@ def open_index(corpus_dir: Path, index_dir: Path, embedder: Embedder, chunker: C
     try:
         index = store.load(index_dir)
         reasons = stale_reasons(index.manifest, expected_manifest(corpus_dir, chunker, embedder))
-    except IndexUnavailable as exc:
-        reasons = [str(exc)]
-    if not reasons:
-        return index
-    log("building the index: " + _listed(reasons))
-    try:
+        if not reasons:
+            return index
+        log("building the index: " + _listed(reasons))
         return build(corpus_dir, index_dir, embedder, chunker, log=log, progress=progress, in_service=index)
-    except (IngestError, IndexUnavailable) as exc:
+    except IndexUnavailable as exc:
+        if index is None:  # none, or unreadable: build one
+            log("building the index: " + str(exc))
+            return build(corpus_dir, index_dir, embedder, chunker, log=log, progress=progress)
+        failure: Exception = exc
+    except IngestError as exc:  # a report, meetings.toml or the glossary
         if index is None:
             raise
-        log(f"the new index could not be built ({exc}); still serving the index built {index.manifest.get('built_at')}")
-        return index
+        failure = exc
+    log(f"the new index could not be built ({failure}); still serving the index built {index.manifest.get('built_at')}")
+    return index
 
 
 def open_read_only(corpus_dir: Path, index_dir: Path, embedder: Embedder, chunker: Chunker | None = None,

@@ -156,6 +156,11 @@ class Index:
             words.update(w.lower() for w in re.findall(r"\w+", f"{r.text} {r.title} {r.author or ''}"))
         return frozenset(words)
 
+    @property
+    def glossary(self) -> dict[str, str]:
+        """Staff's shorthand for what the reports spell out (`glossary`), as read with the reports."""
+        return self.manifest.get("glossary", {})
+
     def mentions(self, word: str) -> bool:
         """Whether any report, title or author has this word (any case), or a sentence the word inflected
         ("Fabians" for "Fabian")."""

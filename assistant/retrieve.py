@@ -20,6 +20,7 @@ from .dates import MeetingDate
 from .decisions import uses_decision_word
 from .embed import Embedder
 from .errors import BadFilter
+from .glossary import spell_out
 from .index import Index
 from .lexical import BM25Index
 from .question import Question
@@ -130,9 +131,10 @@ class Retriever:
     def search_text(self, question: Question) -> str:
         """What passages are matched against: a broad question's topic alone, without the words that
         name the collection, so that its frame ("did the NEC talk about") picks no passage; any other
-        question whole; either with the phrases it clips spelled as the reports spell them ("Lib Dems"),
-        before its frame is told from its topic: "lib" and "dems" never reach an answer, "Liberal" does."""
-        spelled = spelled_out(question.text, self.index)
+        question whole; either with the phrases it clips spelled as the reports spell them ("Lib Dems"), and
+        staff's glossary of shorthand ("indyref"), before its frame is told from its topic: "lib" and "dems"
+        never reach an answer, "Liberal" does."""
+        spelled = spelled_out(spell_out(question.text, self.index.glossary, self.index.mentions), self.index)
         if not question.broad:
             return spelled
         topic = " ".join(w for w in words(model().topic(spelled)) if stem(w) not in self.index.title_stems)
