@@ -134,6 +134,9 @@ BROAD_GATES = {  # eval/<name>.jsonl: its gate
     "broad-twentyfourth": {"quote_precision": 0.97, "meeting_coverage": 0.87, "answered_on_topic": 1.0, "abstained_right": 1.0},
     "broad-twentyfifth": {"quote_precision": 0.97, "meeting_coverage": 0.9, "answered_on_topic": 1.0, "abstained_right": 1.0},
     "broad-twentysixth": {"quote_precision": 0.95, "meeting_coverage": 0.88, "answered_on_topic": 1.0, "abstained_right": 1.0},
+    "broad-twentyseventh": {"quote_precision": 0.94, "meeting_coverage": 0.87, "answered_on_topic": 1.0, "abstained_right": 0.83},
+    "broad-twentyeighth": {"quote_precision": 1.0, "meeting_coverage": 0.86, "answered_on_topic": 1.0, "abstained_right": 1.0},
+    "broad-twentyninth": {"quote_precision": 0.94, "meeting_coverage": 0.85, "answered_on_topic": 1.0, "abstained_right": 1.0},
 }
 
 
