@@ -14,10 +14,12 @@ of the passages found is read through five signals:
   where a count of shared words gave it all of the topic;
 - passage: its passage's retrieval score as a share of the best one's (BM25 and the dense score of
   the text around it);
-- unknown: the share of the topic's word weight in words no sentence uses, the same for all: a topic the
-  reports have no word for is seldom one they discuss ("tuition fees" was answered with the one line on
-  employment tribunal fees). A word no sentence uses first counts as the reports' word whose sense is
-  nearest its own, if that is near enough (ALIAS): "govt" as "government", "org" as "Organisation".
+- unknown: the share of the topic's word weight in words no sentence uses in the topic's sense (SENSE_FLOOR),
+  the same for all: a topic the reports have no word for is seldom one they discuss ("tuition fees" was
+  answered with the one line on employment tribunal fees, "housing policy" with the policy forum's, "house"
+  being used only as in "a website to house our efforts"). Such a word first counts as the reports' word
+  whose sense is nearest its own, if that is near enough (ALIAS): "govt" as "government", "org" as
+  "Organisation".
 A broad answer quotes the lines the model puts likely enough on topic (`answer.OVERVIEW_ODDS`). The
 weights are learned from the sentences labelled on topic in the broad eval sets by `python -m
 assistant.on_topic`, which writes `on_topic_model.json`; tests/test_on_topic.py checks the committed
@@ -44,6 +46,9 @@ SIGNALS = ("meaning", "closest", "words", "passage", "unknown")
 ALIAS = 0.6  # a topic word no sentence uses counts as the reports' word whose sense is nearest it, this near or more:
 # "mayor" and "Mayoral" 0.68, "govt" and "government" 0.68; no never-discussed topic's word came nearer than 0.59
 # ("David" to "Miliband"); "tuition" is 0.41 from "fees"
+SENSE_FLOOR = 0.15  # a topic word the reports use only in other senses counts as one they never use: "housing" is
+# 0.06-0.09 from "house" in its one use (14 questions, none answerable); the lowest best sense of an answerable
+# question's word in the teaching sets is 0.17 ("living" in "anything for members living abroad?")
 PASSAGES = 30  # passages searched for a broad answer's lines: a topic can come up in a few lines of many sections
 
 
@@ -57,21 +62,27 @@ class Candidates:
 
 
 def topic_words(index: Index, topic: str, senses: dict[str, np.ndarray]
-                ) -> tuple[dict[str, float], dict[str, np.ndarray]]:
+                ) -> tuple[dict[str, float], dict[str, np.ndarray], set[str]]:
     """The topic's words as the reports would write them (by `topic.base`), each with its weight (rarity times term
-    recall), and their senses in the topic: a word no sentence uses becomes the reports' word nearest its sense
-    when that is ALIAS or nearer ("govt" → "government"), and otherwise stays, weighing as the rarest."""
+    recall); their senses in the topic; and those the reports never use in that sense (below SENSE_FLOOR), which
+    each become the reports' word nearest their sense when that is ALIAS or nearer ("govt" → "government") and
+    are otherwise unknown, weighing as rare as the word is."""
     wanted: dict[str, float] = {}
     senses = dict(senses)
+    unknown: set[str] = set()
     for word in words(topic):
         key = base(word)
-        if not index.sentences_using(key) and key in senses:
+        if key in senses and index.senses.best(key, senses[key]) < SENSE_FLOOR:
             near, cosine = index.senses.nearest(senses[key])
             if cosine >= ALIAS:
                 senses.setdefault(near, senses[key])
                 key = near
+            else:
+                unknown.add(key)
+        elif not index.sentences_using(key):
+            unknown.add(key)
         wanted[key] = max(index.rarity(key) * question_model().expected_recall(stem(word)), wanted.get(key, 0.0))
-    return wanted, senses
+    return wanted, senses, unknown
 
 
 def candidates(index: Index, hits: list[Hit], query: np.ndarray, topic: str, senses: dict[str, np.ndarray]
@@ -82,11 +93,11 @@ def candidates(index: Index, hits: list[Hit], query: np.ndarray, topic: str, sen
     if not pairs:
         return Candidates([], [], np.zeros((0, len(SIGNALS))))
     sentences = [s for _, s in pairs]
-    wanted, senses = topic_words(index, topic, senses)
+    wanted, senses, unknown_words = topic_words(index, topic, senses)
     total = sum(wanted.values()) or 1.0
     share = [sum(wanted[w] * cosine for w, cosine in index.sense_match(s, senses).items() if w in wanted) / total
              for s in sentences]
-    unknown = sum(weight for w, weight in wanted.items() if not index.sentences_using(w)) / total
+    unknown = sum(weight for w, weight in wanted.items() if w in unknown_words) / total
     top = hits[0].score or 1.0
     passage = [h.score / top for h, _ in pairs]
     meaning = index.similarity(sentences, query)

@@ -57,6 +57,16 @@ def test_a_word_in_another_sense_does_not_answer_a_topic(assistant):
         assert reply.abstained, (asked, [c.quote[:60] for c in reply.citations])
 
 
+def test_a_word_the_reports_use_only_in_another_sense_is_a_word_they_never_use(assistant):
+    """With a second word the reports do use, "housing" was answered on it: "what's labour saying about housing" with
+    a line on Refounding Labour, "any news on housing policy" with the National Policy Forum's."""
+    for asked in ("what's labour saying about housing", "any news on housing policy", "tell me about labour's housing policy"):
+        reply = answer(Question.read(asked), assistant.retriever)
+        assert reply.abstained, (asked, [c.quote[:60] for c in reply.citations])
+    reply = answer(Question.read("any news on the policy forum"), assistant.retriever)
+    assert reply.citations and all("Policy" in c.quote or "policy" in c.quote for c in reply.citations)
+
+
 def test_a_word_the_reports_never_use_counts_as_the_word_they_use_for_it(assistant):
     """"org" and "disabled" are in no report; "Organisation" and "Disability" are, in the lines on the topic."""
     reply = answer(Question.read("did they discuss the org sub committee"), assistant.retriever)
