@@ -21,8 +21,8 @@ from . import ann, asides, chunking, dates, decisions, furniture, ingest, senten
 from .chunking import Chunk, Chunker, chunk_sentences
 from .decisions import find_decisions
 from .embed import Embedder
-from .glossary import GLOSSARY_FILE, load_glossary
 from .errors import IndexUnavailable, IngestError
+from .glossary import GLOSSARY_FILE, load_glossary
 from .hashing import sha256_file
 from .index import Index
 from .ingest import METADATA_FILE, Report, load_metadata, read_reports, report_files

@@ -43,7 +43,7 @@ from .topic import BROAD_SETS, base, model as question_model, stem, words
 
 MODEL_FILE = Path(__file__).with_name("on_topic_model.json")
 SIGNALS = ("meaning", "closest", "words", "passage", "unknown")
-ALIAS = 0.6  # a topic word no sentence uses counts as the reports' word whose sense is nearest it, this near or more:
+ALIAS = 0.6  # a topic word the reports do not use in its sense counts as their word whose sense is nearest, this near:
 # "mayor" and "Mayoral" 0.68, "govt" and "government" 0.68; no never-discussed topic's word came nearer than 0.59
 # ("David" to "Miliband"); "tuition" is 0.41 from "fees"
 SENSE_FLOOR = 0.15  # a topic word the reports use only in other senses counts as one they never use: "housing" is
