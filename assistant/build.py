@@ -224,22 +224,20 @@ def open_index(corpus_dir: Path, index_dir: Path, embedder: Embedder, chunker: C
     index = None
     try:
         index = store.load(index_dir)
-        reasons = stale_reasons(index.manifest, expected_manifest(corpus_dir, chunker, embedder))
-        if not reasons:
-            return index
+    except IndexUnavailable as exc:
+        reasons = [str(exc)]
+    try:
+        if index is not None:  # reading meetings.toml or the glossary can fail here, as well as in the build
+            reasons = stale_reasons(index.manifest, expected_manifest(corpus_dir, chunker, embedder))
+            if not reasons:
+                return index
         log("building the index: " + _listed(reasons))
         return build(corpus_dir, index_dir, embedder, chunker, log=log, progress=progress, in_service=index)
-    except IndexUnavailable as exc:
-        if index is None:  # none, or unreadable: build one
-            log("building the index: " + str(exc))
-            return build(corpus_dir, index_dir, embedder, chunker, log=log, progress=progress)
-        failure: Exception = exc
-    except IngestError as exc:  # a report, meetings.toml or the glossary
+    except (IngestError, IndexUnavailable) as exc:
         if index is None:
             raise
-        failure = exc
-    log(f"the new index could not be built ({failure}); still serving the index built {index.manifest.get('built_at')}")
-    return index
+        log(f"the new index could not be built ({exc}); still serving the index built {index.manifest.get('built_at')}")
+        return index
 
 
 def open_read_only(corpus_dir: Path, index_dir: Path, embedder: Embedder, chunker: Chunker | None = None,
