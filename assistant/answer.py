@@ -253,7 +253,7 @@ def answer(question: Question, retriever: Retriever, filters: Filters = Filters(
     query, senses = (topic_senses(retriever.embedder, searched) if question.broad
                      else (retriever.embedder.encode([searched]), {}))
     hits = retriever.search(question, k=max(passages, on_topic.PASSAGES) if question.broad else passages,
-                            filters=filters, query_vector=query)
+                            filters=filters, query_vector=query, searched=searched)
     if question.asks_about_decisions:
         from_log = decision_answer(question, index, filters, max_quotes, hits, query)
         if from_log:

@@ -147,8 +147,8 @@ def learn_from_eval(folder: Path, retriever: Retriever) -> OnTopicModel:
                 continue
             topic = retriever.search_text(question)
             query, senses = topic_senses(retriever.embedder, topic)
-            found = candidates(retriever.index, retriever.search(question, k=PASSAGES, query_vector=query), query, topic,
-                               senses)
+            hits = retriever.search(question, k=PASSAGES, query_vector=query, searched=topic)
+            found = candidates(retriever.index, hits, query, topic, senses)
             labels = np.array([on_topic(item, h.chunk.meeting_date, retriever.index.quote(s))
                                for h, s in zip(found.hits, found.sentences)])
             rows.append((found.signals, labels))

@@ -141,15 +141,16 @@ class Retriever:
         return topic or spelled
 
     def search(self, question: Question, k: int = 5, filters: Filters = Filters(),
-               query_vector: np.ndarray | None = None) -> list[Hit]:
-        """The k best passages; pass `query_vector` when the question is already encoded."""
+               query_vector: np.ndarray | None = None, searched: str | None = None) -> list[Hit]:
+        """The k best passages; pass `searched` (its `search_text`) and `query_vector` when the question is
+        already read and encoded, so that the glossary and clipped phrases are not spelled out twice."""
         if not question:
             return []
         chunks = self.index.chunks
         allowed = self._allowed(filters) if filters else None  # no per-chunk pass on the unfiltered hot path
         if allowed is not None and not allowed.any():
             return []
-        text = self.search_text(question)
+        text = self.search_text(question) if searched is None else searched
         if query_vector is None:
             query_vector = self.embedder.encode([text])
         nearest = self.index.nearest_chunks(query_vector, DEPTH, None if allowed is None else np.flatnonzero(allowed))
