@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
+import faiss
 import numpy as np
 
 from .errors import IndexUnavailable
@@ -50,15 +51,24 @@ class Senses:
         reports never use ("govt", "mayor") stands for in them ("government", "Mayoral"), if anything."""
         if not len(self.vectors):
             return "", 0.0
-        to_it = self.vectors @ vector.astype(np.float16)
-        best = int(np.argmax(to_it))
-        return self._flat[best], float(to_it[best])
+        cosine, row = self._searchable.search(vector.astype(np.float32).reshape(1, -1), 1)
+        return self._flat[int(row[0, 0])], float(cosine[0, 0])
 
     def best(self, word: str, vector: np.ndarray) -> float:
         """The cosine of `vector` with the word's sense where the reports come nearest it; 0 for a word they
         never use. "housing" asked alone is 0.06 from "house", whose only use is "a website to house our efforts"."""
         rows = self._rows.get(word)
         return 0.0 if rows is None else float((self.vectors[rows] @ vector.astype(np.float16)).max())
+
+    @cached_property
+    def _searchable(self) -> faiss.Index:
+        """The senses in a FAISS index that keeps them in half precision and multiplies them with SIMD: numpy
+        multiplies half-precision arrays without BLAS (9 ms over 4,886 senses, against 0.35 ms here)."""
+        searchable = faiss.IndexScalarQuantizer(self.vectors.shape[1], faiss.ScalarQuantizer.QT_fp16,
+                                                faiss.METRIC_INNER_PRODUCT)
+        for first in range(0, len(self.vectors), 65536):  # converted a block at a time, not all at once
+            searchable.add(self.vectors[first:first + 65536].astype(np.float32))
+        return searchable
 
     @cached_property
     def _flat(self) -> list[str]:
