@@ -98,7 +98,7 @@ def test_holdout_set_holds_its_gate(assistant):
 # Broad questions ("Europe", "anything about London?"), measured on 2026-12-04 with the on-topic model: quote
 # precision, meeting coverage, an on-topic quote for the questions the reports can answer, abstention on those they
 # cannot. The first twenty-three sets teach the question and on-topic models (eval/README.md); broad-twentyfourth.jsonl
-# to broad-thirtysecond.jsonl were written blind after, as members would ask, three at a time, each three measured
+# to broad-fortyfirst.jsonl were written blind after, as members would ask, three at a time, each three measured
 # once as they came and gated since at the figures of the code that followed (eval/README.md). Issue #16 asks for 0.90 precision and 0.80 coverage, and on unseen questions 0.90 precision with an on-topic quote for
 # every question; until then each gate keeps what there is from slipping.
 BROAD_GATES = {  # eval/<name>.jsonl: its gate
@@ -140,6 +140,15 @@ BROAD_GATES = {  # eval/<name>.jsonl: its gate
     "broad-thirtieth": {"quote_precision": 0.93, "meeting_coverage": 0.89, "answered_on_topic": 1.0, "abstained_right": 1.0},
     "broad-thirtyfirst": {"quote_precision": 0.96, "meeting_coverage": 0.86, "answered_on_topic": 1.0, "abstained_right": 1.0},
     "broad-thirtysecond": {"quote_precision": 0.95, "meeting_coverage": 0.85, "answered_on_topic": 1.0, "abstained_right": 1.0},
+    "broad-thirtythird": {"quote_precision": 0.95, "meeting_coverage": 0.9, "answered_on_topic": 1.0, "abstained_right": 1.0},
+    "broad-thirtyfourth": {"quote_precision": 0.94, "meeting_coverage": 0.91, "answered_on_topic": 0.97, "abstained_right": 1.0},
+    "broad-thirtyfifth": {"quote_precision": 0.96, "meeting_coverage": 0.89, "answered_on_topic": 1.0, "abstained_right": 1.0},
+    "broad-thirtysixth": {"quote_precision": 0.97, "meeting_coverage": 0.86, "answered_on_topic": 1.0, "abstained_right": 1.0},
+    "broad-thirtyseventh": {"quote_precision": 0.96, "meeting_coverage": 0.88, "answered_on_topic": 1.0, "abstained_right": 1.0},
+    "broad-thirtyeighth": {"quote_precision": 0.96, "meeting_coverage": 0.88, "answered_on_topic": 1.0, "abstained_right": 1.0},
+    "broad-thirtyninth": {"quote_precision": 0.95, "meeting_coverage": 0.88, "answered_on_topic": 1.0, "abstained_right": 1.0},
+    "broad-fortieth": {"quote_precision": 0.98, "meeting_coverage": 0.88, "answered_on_topic": 1.0, "abstained_right": 1.0},
+    "broad-fortyfirst": {"quote_precision": 0.93, "meeting_coverage": 0.87, "answered_on_topic": 0.97, "abstained_right": 1.0},
 }
 
 
