@@ -19,7 +19,7 @@ from .index import Index, Sentence
 from . import on_topic
 from .question import Question
 from .retrieve import Filters, Hit, Retriever
-from .senses import topic_senses
+from .senses import TopicSenses, topic_senses
 from .topic import words
 
 # Abstention, set on eval/qa.jsonl and eval/holdout.jsonl to lose no answerable question but one
@@ -220,7 +220,7 @@ def _meetings_named(citations: list[Citation]) -> str:
 
 
 def overview_answer(question: Question, index: Index, hits: list[Hit], query: np.ndarray, topic: str,
-                    senses: dict[str, np.ndarray]) -> Answer:
+                    senses: TopicSenses) -> Answer:
     """For a broad question: the line most likely on its topic (`on_topic`) if that is more likely than
     not, and from each further meeting its best line at FURTHER_ODDS; oldest first, naming the meetings
     beyond OVERVIEW_MEETINGS."""
@@ -250,8 +250,8 @@ def answer(question: Question, retriever: Retriever, filters: Filters = Filters(
     index = retriever.index
     searched = retriever.search_text(question)
     # A broad answer weighs its topic's words by their sense there, which the model gives with the vector.
-    query, senses = (topic_senses(retriever.embedder, searched) if question.broad
-                     else (retriever.embedder.encode([searched]), {}))
+    query, senses = (topic_senses(retriever.embedder, searched, retriever.spelled(question)) if question.broad
+                     else (retriever.embedder.encode([searched]), None))
     hits = retriever.search(question, k=max(passages, on_topic.PASSAGES) if question.broad else passages,
                             filters=filters, query_vector=query, searched=searched)
     if question.asks_about_decisions:

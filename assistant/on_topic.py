@@ -8,7 +8,7 @@ of the passages found is read through five signals:
   reports come to the topic at all, so that a line is weighed against the best there is;
 - words: the share of the topic's words it uses, each weighted by how few sentences use it and how
   often a question's word is found in its answer (term recall), and counted by the cosine of its
-  sense in the sentence with its sense in the topic (`senses`). A word no sentence uses weighs as
+  sense in the sentence with its sense in the question (`senses`). A word no sentence uses weighs as
   the rarest, so that "did they talk about flooding?" is not answered by the one word it shares
   with the reports ("talk"); "a new website to house our expanded efforts" uses "housing" at 0.06,
   where a count of shared words gave it all of the topic;
@@ -38,7 +38,7 @@ import numpy as np
 
 from .index import Index, Sentence
 from .retrieve import Hit, Retriever
-from .senses import topic_senses
+from .senses import TopicSenses, topic_senses
 from .topic import BROAD_SETS, base, model as question_model, stem, words
 
 MODEL_FILE = Path(__file__).with_name("on_topic_model.json")
@@ -61,41 +61,40 @@ class Candidates:
     signals: np.ndarray  # (sentences, SIGNALS)
 
 
-def topic_words(index: Index, topic: str, senses: dict[str, np.ndarray]
+def topic_words(index: Index, topic: str, senses: TopicSenses
                 ) -> tuple[dict[str, float], dict[str, np.ndarray], set[str]]:
     """The topic's words as the reports would write them (by `topic.base`), each with its weight (rarity times term
-    recall); their senses in the topic; and those the reports never use in that sense (below SENSE_FLOOR), which
-    each become the reports' word nearest their sense when that is ALIAS or nearer ("govt" → "government") and
-    are otherwise unknown, weighing as rare as the word is."""
+    recall); their senses as the question uses them; and those the reports never use in their sense alone (below
+    SENSE_FLOOR), which each become the reports' word nearest that sense when it is ALIAS or nearer ("govt" →
+    "government") and are otherwise unknown, weighing as rare as the word is."""
     wanted: dict[str, float] = {}
-    senses = dict(senses)
+    matched = dict(senses.asked)
     unknown: set[str] = set()
     for word in words(topic):
         key = base(word)
-        if key in senses and index.senses.best(key, senses[key]) < SENSE_FLOOR:
-            near, cosine = index.senses.nearest(senses[key])
+        if key in senses.alone and index.senses.best(key, senses.alone[key]) < SENSE_FLOOR:
+            near, cosine = index.senses.nearest(senses.alone[key])
             if cosine >= ALIAS:
-                senses.setdefault(near, senses[key])
+                matched.setdefault(near, senses.alone[key])
                 key = near
             else:
                 unknown.add(key)
         elif not index.sentences_using(key):
             unknown.add(key)
         wanted[key] = max(index.rarity(key) * question_model().expected_recall(stem(word)), wanted.get(key, 0.0))
-    return wanted, senses, unknown
+    return wanted, matched, unknown
 
 
-def candidates(index: Index, hits: list[Hit], query: np.ndarray, topic: str, senses: dict[str, np.ndarray]
-               ) -> Candidates:
+def candidates(index: Index, hits: list[Hit], query: np.ndarray, topic: str, senses: TopicSenses) -> Candidates:
     """Every quotable sentence of `hits` with its signals against the topic (`query` is its vector, `senses`
-    its words in their sense there, from `senses.topic_senses`)."""
+    its words' senses, from `senses.topic_senses`)."""
     pairs = [(hit, sentence) for hit in hits for sentence in index.sentences_of(hit.position)]
     if not pairs:
         return Candidates([], [], np.zeros((0, len(SIGNALS))))
     sentences = [s for _, s in pairs]
-    wanted, senses, unknown_words = topic_words(index, topic, senses)
+    wanted, matched, unknown_words = topic_words(index, topic, senses)
     total = sum(wanted.values()) or 1.0
-    share = [sum(wanted[w] * cosine for w, cosine in index.sense_match(s, senses).items() if w in wanted) / total
+    share = [sum(wanted[w] * cosine for w, cosine in index.sense_match(s, matched).items() if w in wanted) / total
              for s in sentences]
     unknown = sum(weight for w, weight in wanted.items() if w in unknown_words) / total
     top = hits[0].score or 1.0
@@ -146,7 +145,7 @@ def learn_from_eval(folder: Path, retriever: Retriever) -> OnTopicModel:
             if not question.broad:
                 continue
             topic = retriever.search_text(question)
-            query, senses = topic_senses(retriever.embedder, topic)
+            query, senses = topic_senses(retriever.embedder, topic, retriever.spelled(question))
             hits = retriever.search(question, k=PASSAGES, query_vector=query, searched=topic)
             found = candidates(retriever.index, hits, query, topic, senses)
             labels = np.array([on_topic(item, h.chunk.meeting_date, retriever.index.quote(s))

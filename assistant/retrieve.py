@@ -128,13 +128,17 @@ class Retriever:
         """Which chunks come from meetings the filters allow (a mask), worked out per meeting date, not per chunk."""
         return np.array([filters.allows_date(d) for d in self._dates], dtype=bool)[self._date_of]
 
+    def spelled(self, question: Question) -> str:
+        """The question with staff's shorthand and the phrases it clips written as the reports write them."""
+        return spelled_out(spell_out(question.text, self.index.glossary, self.index.mentions), self.index)
+
     def search_text(self, question: Question) -> str:
         """What passages are matched against: a broad question's topic alone, without the words that
         name the collection, so that its frame ("did the NEC talk about") picks no passage; any other
         question whole; either with the phrases it clips spelled as the reports spell them ("Lib Dems"), and
         staff's glossary of shorthand ("indyref"), before its frame is told from its topic: "lib" and "dems"
         never reach an answer, "Liberal" does."""
-        spelled = spelled_out(spell_out(question.text, self.index.glossary, self.index.mentions), self.index)
+        spelled = self.spelled(question)
         if not question.broad:
             return spelled
         topic = " ".join(w for w in words(model().topic(spelled)) if stem(w) not in self.index.title_stems)

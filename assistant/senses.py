@@ -104,9 +104,22 @@ def embed_with_senses(embedder, texts: list[str], progress: bool = False) -> tup
                            np.array(rows, dtype=np.float16).reshape(len(rows), vectors.shape[1]))
 
 
-def topic_senses(embedder, topic: str) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    """The topic's vector (as `embedder.encode([topic])` gives it) and its words (by `topic.base`) in the sense
-    the topic gives them, from one call of the model."""
-    vectors, senses = embed_with_senses(embedder, [topic])
-    words, word_vectors = senses.of(0)
-    return vectors, dict(zip(words, word_vectors.astype(np.float32)))
+@dataclass(frozen=True)
+class TopicSenses:
+    """A broad question's topic words (by `topic.base`) in two senses. As the whole question uses them is what a
+    sentence's use of a word is matched with: "did they discuss benefit cuts" is asked on "benefit" alone ("cuts"
+    never reaches an answer, so it is frame), and "benefit" alone is the verb of "CLPs who are due to benefit" (0.90
+    on topic) as much as the noun. Alone is what tells whether the reports use the word in its sense at all
+    (`on_topic.SENSE_FLOOR`, ALIAS, both set on it): in "housing policy", "housing" takes a little of "policy"."""
+
+    alone: dict[str, np.ndarray]
+    asked: dict[str, np.ndarray]
+
+
+def topic_senses(embedder, topic: str, question: str) -> tuple[np.ndarray, TopicSenses]:
+    """The topic's vector (as `embedder.encode([topic])` gives it) and its words' senses, alone and as `question`
+    uses them, from one call of the model."""
+    vectors, senses = embed_with_senses(embedder, [topic, question])
+    alone = {w: v.astype(np.float32) for w, v in zip(*senses.of(0))}
+    asked = dict(zip(*senses.of(1)))
+    return vectors[:1], TopicSenses(alone, {w: asked.get(w, v).astype(np.float32) for w, v in alone.items()})

@@ -13,7 +13,7 @@ treasurer?") is decided by a logistic model over the question's words. Both are 
 development sets, eval/qa.jsonl (specific) and the twenty-three broad sets in BROAD_SETS, by `python
 -m assistant.topic`, which writes `question_model.json`. tests/test_topic.py checks that the committed
 file is what the eval sets teach. eval/holdout.jsonl and eval/broad-twentyfourth.jsonl to
-broad-fortyfirst.jsonl never feed it: they measure it.
+broad-fortyfourth.jsonl never feed it: they measure it.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ TOPIC_RECALL = 0.3  # a word is frame when its recall is likely below this...
 SURE = 0.8  # ...with this probability (uniform prior); a word seen in few questions keeps its place
 # The broad sets that teach it and the on-topic model (eval/README.md): 853 broad questions, so that the frame is
 # learned from many wordings ("any updates on", "what's the latest on"); eval/broad-twentyfourth.jsonl to
-# broad-fortyfirst.jsonl, written after, measure them.
+# broad-fortyfourth.jsonl, written after, measure them.
 BROAD_SETS = ("broad", "broad-holdout", "broad-unseen", "broad-fresh", "broad-blind", "broad-sixth", "broad-seventh",
               "broad-eighth", "broad-ninth", "broad-tenth", "broad-eleventh", "broad-twelfth", "broad-thirteenth",
               "broad-fourteenth", "broad-fifteenth", "broad-sixteenth", "broad-seventeenth", "broad-eighteenth",

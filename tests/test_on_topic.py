@@ -67,6 +67,13 @@ def test_a_word_the_reports_use_only_in_another_sense_is_a_word_they_never_use(a
     assert reply.citations and all("Policy" in c.quote or "policy" in c.quote for c in reply.citations)
 
 
+def test_a_topic_word_is_matched_in_the_sense_the_whole_question_gives_it(assistant):
+    """"cuts" is frame (no answer holds it), so the topic is "benefit" alone, as much the verb ("CLPs who are due to
+    benefit") as the noun; asked twice, word for word, in the blind sets, it quoted only the verb."""
+    reply = answer(Question.read("did they discuss benefit cuts"), assistant.retriever)
+    assert any("welfare benefit changes" in c.quote for c in reply.citations), [c.quote[:60] for c in reply.citations]
+
+
 def test_a_word_the_reports_never_use_counts_as_the_word_they_use_for_it(assistant):
     """"org" and "disabled" are in no report; "Organisation" and "Disability" are, in the lines on the topic."""
     reply = answer(Question.read("did they discuss the org sub committee"), assistant.retriever)

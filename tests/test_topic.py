@@ -33,15 +33,16 @@ def test_held_out_questions_are_told_broad_or_specific():
     # going to happen to Contact Creator?" (since "what's happening with" taught by twenty sets), "Did the NEC discuss
     # the Falkirk selection row and what did they decide?" (since twenty-three); no holdout figure fell
     assert len(specific) <= 5, specific
-    # 8 of the 720 of the sets written after it: 7 name a year ("what happened in the 2012 locals"), which asks for
+    # 9 of the 840 of the sets written after it: 8 name a year ("what happened in the 2012 locals"), which asks for
     # that meeting's answer by design; "any news on how many members we've got" is read as asking for one fact
     not_broad = [q for name in ("broad-twentyfourth", "broad-twentyfifth", "broad-twentysixth", "broad-twentyseventh",
                                 "broad-twentyeighth", "broad-twentyninth", "broad-thirtieth", "broad-thirtyfirst",
                                 "broad-thirtysecond", "broad-thirtythird", "broad-thirtyfourth", "broad-thirtyfifth",
                                 "broad-thirtysixth", "broad-thirtyseventh", "broad-thirtyeighth", "broad-thirtyninth",
-                                "broad-fortieth", "broad-fortyfirst")
+                                "broad-fortieth", "broad-fortyfirst", "broad-fortysecond", "broad-fortythird",
+                                "broad-fortyfourth")
                  for q in _questions(f"{name}.jsonl") if not Question.read(q).broad]
-    assert len(not_broad) <= 8, not_broad
+    assert len(not_broad) <= 9, not_broad
 
 
 def test_frame_words_are_learned_from_how_members_ask():
