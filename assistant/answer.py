@@ -248,9 +248,10 @@ def answer(question: Question, retriever: Retriever, filters: Filters = Filters(
     if not question:
         return Answer(question, ASK_SOMETHING, [], Abstention.EMPTY_QUESTION)
     index = retriever.index
-    searched = retriever.search_text(question)
-    # A broad answer weighs its topic's words by their sense there, which the model gives with the vector.
-    query, senses = (topic_senses(retriever.embedder, searched, retriever.spelled(question)) if question.broad
+    spelled = retriever.spelled(question)
+    searched = retriever.search_text(question, spelled)
+    # A broad answer weighs its topic's words by their sense in the question, which the model gives with the vector.
+    query, senses = (topic_senses(retriever.embedder, searched, spelled) if question.broad
                      else (retriever.embedder.encode([searched]), None))
     hits = retriever.search(question, k=max(passages, on_topic.PASSAGES) if question.broad else passages,
                             filters=filters, query_vector=query, searched=searched)

@@ -144,8 +144,9 @@ def learn_from_eval(folder: Path, retriever: Retriever) -> OnTopicModel:
             question = Question.read(item.question)
             if not question.broad:
                 continue
-            topic = retriever.search_text(question)
-            query, senses = topic_senses(retriever.embedder, topic, retriever.spelled(question))
+            spelled = retriever.spelled(question)
+            topic = retriever.search_text(question, spelled)
+            query, senses = topic_senses(retriever.embedder, topic, spelled)
             hits = retriever.search(question, k=PASSAGES, query_vector=query, searched=topic)
             found = candidates(retriever.index, hits, query, topic, senses)
             labels = np.array([on_topic(item, h.chunk.meeting_date, retriever.index.quote(s))

@@ -132,13 +132,13 @@ class Retriever:
         """The question with staff's shorthand and the phrases it clips written as the reports write them."""
         return spelled_out(spell_out(question.text, self.index.glossary, self.index.mentions), self.index)
 
-    def search_text(self, question: Question) -> str:
+    def search_text(self, question: Question, spelled: str | None = None) -> str:
         """What passages are matched against: a broad question's topic alone, without the words that
         name the collection, so that its frame ("did the NEC talk about") picks no passage; any other
         question whole; either with the phrases it clips spelled as the reports spell them ("Lib Dems"), and
         staff's glossary of shorthand ("indyref"), before its frame is told from its topic: "lib" and "dems"
-        never reach an answer, "Liberal" does."""
-        spelled = self.spelled(question)
+        never reach an answer, "Liberal" does. Pass `spelled` when the question is already spelled out."""
+        spelled = self.spelled(question) if spelled is None else spelled
         if not question.broad:
             return spelled
         topic = " ".join(w for w in words(model().topic(spelled)) if stem(w) not in self.index.title_stems)
