@@ -2,8 +2,8 @@
 
 Measures the index build on the real corpus (time, chunks/s, peak memory, batched vs unbatched
 encoding, 1 vs 2 threads), start-up to the first answer, query latency on the real index
-over eval/qa.jsonl, and search at synthetic scale (the real chunks replicated with noisy vectors)
-for each corpus size. Writes the figures to benchmarks.json in --out (docs/ by default), then
+over eval/qa.jsonl and the answers to eval/broad.jsonl's broad questions, and search at synthetic
+scale (the real chunks replicated with noisy vectors) for each corpus size. Writes the figures to benchmarks.json in --out (docs/ by default), then
 has bench/report.py print the tables and write benchmarks.md and benchmark-latency.png beside it.
 
     .venv/bin/python bench/benchmark.py                  # sizes 10000,100000,1000000
@@ -36,6 +36,7 @@ sys.path.insert(0, str(ROOT))
 
 from assistant import ann  # noqa: E402
 from assistant.answer import answer  # noqa: E402
+from assistant.broad_eval import load_broad  # noqa: E402
 from assistant.build import embed_chunks  # noqa: E402
 from assistant.chunking import Chunk  # noqa: E402
 from assistant.embed import BATCH_SIZE, Embedder  # noqa: E402
@@ -51,6 +52,7 @@ from bench.report import console, render, verdicts  # noqa: E402
 DOCS = ROOT / "docs"
 CORPUS = ROOT / "corpus"
 QA = ROOT / "eval" / "qa.jsonl"
+BROAD = ROOT / "eval" / "broad.jsonl"
 SIZES = (10_000, 100_000, 1_000_000)
 # Above this many chunks (--full-up-to) only the vector index is measured: the full pipeline holds
 # ~2.8 sentence vectors per chunk (4.3 GB at 1M) and bm25s tokenises every chunk in Python.
@@ -125,6 +127,12 @@ def eval_questions(limit: int | None = None) -> list[Question]:
     return [Question.read(item.question) for item in load_qa(QA)[:limit]]
 
 
+def broad_questions(limit: int | None = None) -> list[Question]:
+    """eval/broad.jsonl's questions read as broad: their answers weigh every sentence of 30 passages by its
+    words' senses, a longer path than a specific question's."""
+    return [q for q in (Question.read(item.question) for item in load_broad(BROAD)) if q.broad][:limit]
+
+
 # ---------------------------------------------------------------- 1. build and encoding
 
 def measure_build(index_dir: Path) -> dict:
@@ -168,8 +176,9 @@ def measure_startup(index_dir: Path) -> dict:
     return {"seconds": round(time.perf_counter() - started, 2), "answer": done.stdout.strip().splitlines()[0][:120]}
 
 
-def measure_queries(retriever: Retriever, questions: list[Question], warmup: int) -> dict:
-    """Single-client latency of encode, search and answer on the real index, model warm."""
+def measure_queries(retriever: Retriever, questions: list[Question], broad: list[Question], warmup: int) -> dict:
+    """Single-client latency of encode, search and answer on the real index, model warm; and of answering
+    broad questions."""
     for q in questions[:warmup]:
         answer(q, retriever)
     vectors: list[np.ndarray] = []
@@ -185,6 +194,7 @@ def measure_queries(retriever: Retriever, questions: list[Question], warmup: int
         "search_preencoded": percentiles(timings(lambda i: retriever.search(questions[i], query_vector=vectors[i]),
                                                  list(range(len(questions))))),
         "answer": percentiles(timings(lambda q: answer(q, retriever), questions)),
+        "answer_broad": percentiles(timings(lambda q: answer(q, retriever), broad)),
         "query_vectors": np.vstack(vectors),
     }
 
@@ -386,7 +396,7 @@ def run(sizes: list[int], quick: bool, full_up_to: int, log: Callable[[str], Non
         results["startup"] = measure_startup(index_dir)
     questions = eval_questions(20 if quick else None)
     log(f"query latency on the real index over {len(questions)} questions…")
-    queries = measure_queries(Retriever(real, embedder), questions, warmup=5)
+    queries = measure_queries(Retriever(real, embedder), questions, broad_questions(10 if quick else None), warmup=5)
     vectors = queries.pop("query_vectors")
     results["queries"] = queries
     results["scale"] = []

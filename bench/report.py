@@ -77,7 +77,9 @@ def tables(results: dict) -> list[tuple[str, list[str], list[list]]]:
                   for name, key in (("encode question", "encode"), ("encode question, 1 thread", "encode_1_thread"),
                                     ("Retriever.search (with encode)", "search"),
                                     ("Retriever.search (pre-encoded)", "search_preencoded"),
-                                    ("answer() (with encode)", "answer"))]
+                                    ("answer() (with encode)", "answer"),
+                                    ("answer() to a broad question (with encode)", "answer_broad"))
+                  if key in q]  # results written before broad answers were timed lack the last
     scale_rows = []
     for p in results["scale"]:
         i, m = p["index"], p["manifest"]
@@ -96,7 +98,9 @@ def tables(results: dict) -> list[tuple[str, list[str], list[list]]]:
         ])
     out = [
         ("Build, encoding and start-up (real corpus)", ["what", "value", "notes"], build_rows),
-        (f"Query latency on the real index ({q['questions']} questions of eval/qa.jsonl, one client, model warm)",
+        (f"Query latency on the real index ({q['questions']} questions of eval/qa.jsonl"
+         + (f", {q['answer_broad']['n']} broad ones of eval/broad.jsonl" if "answer_broad" in q else "")
+         + ", one client, model warm)",
          ["operation", "p50 ms", "p95 ms", "n"], query_rows),
         ("Synthetic scale (real chunks replicated, vectors noised)",
          ["chunks", "vector index", "search p50/p95 ms", "search, 1 thread", f"exact k={k} p50/p95 ms",

@@ -67,7 +67,8 @@ def test_report_renders_a_results_file(benchmark, scale_2000, tmp_path: Path) ->
                      "batched_chunks_per_second": 20.0, "batched_over_unbatched": 1.11, "faster_threads": 2},
         "startup": {"seconds": 12.5, "answer": "…"},
         "queries": {"questions": 8, **{key: percentiles for key in
-                                       ("encode", "encode_1_thread", "search", "search_preencoded", "answer")}},
+                                       ("encode", "encode_1_thread", "search", "search_preencoded", "answer",
+                                        "answer_broad")}},
         "scale": [point],
     }
     json_path = tmp_path / "benchmarks.json"
@@ -81,5 +82,6 @@ def test_report_renders_a_results_file(benchmark, scale_2000, tmp_path: Path) ->
     assert "MISS  start-up to first answer < 10 s: 12.5 s" in doc
     assert "----  search p95 at 100k chunks < 50 ms" in doc  # not measured at 2,000 chunks
     assert f"| 2,000 | {point['manifest']['kind']} | {point['search']['p50_ms']:.1f} / " in doc
+    assert "| answer() to a broad question (with encode) |" in doc
     assert "bench/benchmark.py --quick" in doc and "![search latency vs corpus size](benchmark-latency.png)" in doc
     assert (tmp_path / "benchmark-latency.png").read_bytes().startswith(b"\x89PNG")
