@@ -66,8 +66,9 @@ class Senses:
         multiplies half-precision arrays without BLAS (9.4 ms over 4,886 senses, against 0.38 ms here)."""
         searchable = faiss.IndexScalarQuantizer(self.vectors.shape[1], faiss.ScalarQuantizer.QT_fp16,
                                                 faiss.METRIC_INNER_PRODUCT)
-        for first in range(0, len(self.vectors), 65536):  # converted a block at a time, not all at once
-            searchable.add(self.vectors[first:first + 65536].astype(np.float32))
+        block = 65536  # converted to single precision a block at a time, not all at once
+        for first in range(0, len(self.vectors), block):
+            searchable.add(self.vectors[first:first + block].astype(np.float32))
         return searchable
 
     @cached_property

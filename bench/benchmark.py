@@ -3,8 +3,9 @@
 Measures the index build on the real corpus (time, chunks/s, peak memory, batched vs unbatched
 encoding, 1 vs 2 threads), start-up to the first answer, query latency on the real index
 over eval/qa.jsonl and the answers to eval/broad.jsonl's broad questions, and search at synthetic
-scale (the real chunks replicated with noisy vectors) for each corpus size. Writes the figures to benchmarks.json in --out (docs/ by default), then
-has bench/report.py print the tables and write benchmarks.md and benchmark-latency.png beside it.
+scale (the real chunks replicated with noisy vectors) for each corpus size. Writes the figures to
+benchmarks.json in --out (docs/ by default), then has bench/report.py print the tables and write
+benchmarks.md and benchmark-latency.png beside it.
 
     .venv/bin/python bench/benchmark.py                  # sizes 10000,100000,1000000
     .venv/bin/python bench/benchmark.py --quick --out /tmp/bench   # smoke test: 10000 only, fewer repetitions
